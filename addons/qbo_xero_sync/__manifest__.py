@@ -1,0 +1,30 @@
+{
+    "name": "QuickBooks Online & Xero Sync",
+    "summary": "Send posted customer invoices and credit notes to QuickBooks Online or Xero, "
+    "and bring their paid, voided and deleted statuses back",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "author": "qbo_xero_sync contributors",
+    "website": "https://github.com/qbo-xero-sync/qbo_xero_sync",
+    "license": "LGPL-3",
+    "depends": ["account", "sale", "mail"],
+    "external_dependencies": {
+        "python": ["quickbooks", "intuitlib", "xero_python", "requests"],
+    },
+    "data": [
+        "security/qbo_xero_sync_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron.xml",
+        "views/qxs_connection_views.xml",
+        "views/qxs_sync_record_views.xml",
+        "views/account_move_views.xml",
+        "views/product_template_views.xml",
+        "views/res_partner_views.xml",
+        "views/account_tax_views.xml",
+        "views/crm_team_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/menus.xml",
+    ],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,113 @@
+"""The interface every provider adapter implements, and the values it returns to the engine."""
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import json
+
+
+@dataclasses.dataclass
+class Result:
+    """What happened to one sync record after a write (or a read)."""
+
+    remote_id: str = None
+    remote_number: str = None
+    sync_token: str = None
+    remote_total: float = None
+    remote_status: str = None  # one of const.REMOTE_STATUSES
+    message: str = None  # a note for the chatter (e.g. "linked to the existing document")
+
+
+@dataclasses.dataclass
+class RemoteState:
+    """A document's state as the provider reports it (polling, webhook or read)."""
+
+    remote_id: str
+    status: str  # one of const.REMOTE_STATUSES
+    amount_paid: float = 0.0
+    total: float = None
+    sync_token: str = None
+    remote_number: str = None
+    payment_date: str = None
+
+
+class ProviderAdapter:
+    """Base class of the adapters; subclasses set ``code`` and implement every method."""
+
+    code = None
+    registry = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.code:
+            ProviderAdapter.registry[cls.code] = cls
+
+    def __init__(self, connection):
+        self.connection = connection  # sudo'd qxs.connection
+        self.env = connection.env
+
+    # -- OAuth --------------------------------------------------------------------------------
+    def authorize_url(self, state, redirect_uri):
+        raise NotImplementedError
+
+    def exchange_code(self, code, params, redirect_uri):
+        """Return a dict with access_token, refresh_token, expires_in."""
+        raise NotImplementedError
+
+    def refresh_tokens(self, refresh_token):
+        raise NotImplementedError
+
+    def revoke(self):
+        raise NotImplementedError
+
+    def list_organisations(self, params):
+        """[{"id", "name"}] of the organisations the consent covers."""
+        raise NotImplementedError
+
+    # -- documents ----------------------------------------------------------------------------
+    def push_documents(self, records):
+        """Create or update the documents of ``records`` (qxs.sync.record, purpose 'document').
+        Returns {record: Result | SyncError}."""
+        raise NotImplementedError
+
+    def void_documents(self, records):
+        """Void (or delete, where the provider requires it) the remote documents."""
+        raise NotImplementedError
+
+    def read_states(self, records):
+        """{record: RemoteState | SyncError} for the records' remote documents."""
+        raise NotImplementedError
+
+    def fetch_changes(self, since):
+        """(list of RemoteState changed since ``since``, new watermark datetime)."""
+        raise NotImplementedError
+
+    def remote_url(self, record):
+        return False
+
+    # -- webhooks -----------------------------------------------------------------------------
+    signature_header = None
+
+    def verify_webhook(self, raw, headers):
+        """True when the signature header is base64(HMAC-SHA256(webhook key, raw body))."""
+        key = self.connection.webhook_key
+        signature = headers.get(self.signature_header) or ""
+        if not key or not signature:
+            return False
+        digest = hmac.new(key.encode(), raw, hashlib.sha256).digest()
+        return hmac.compare_digest(base64.b64encode(digest).decode(), signature.strip())
+
+    def parse_webhook(self, payload):
+        """{organisation id: {remote document ids}} named by a verified notification."""
+        raise NotImplementedError
+
+    # -- helpers ------------------------------------------------------------------------------
+    @staticmethod
+    def request_key(record, operation, payload, max_len=32):
+        """Idempotency key of one write: stable while the same payload is retried, new when
+        the document is deliberately sent again (the record's generation changes)."""
+        dbuuid = record.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
+        blob = json.dumps(payload, sort_keys=True, default=str)
+        raw = f"{dbuuid}:{record.id}:{record.generation}:{operation}:{blob}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:max_len]

@@ -1,0 +1,110 @@
+"""Constants of the QuickBooks Online and Xero connectors (one place for every magic value)."""
+
+PROVIDERS = [("qbo", "QuickBooks Online"), ("xero", "Xero")]
+ENVIRONMENTS = [
+    ("production", "Production"),
+    ("sandbox", "Sandbox"),
+    ("custom", "Custom base URL"),
+]
+
+# --- QuickBooks Online (developer.intuit.com, API_NOTES §1) -----------------------------------
+QBO_SCOPES = ["com.intuit.quickbooks.accounting"]
+QBO_API_URLS = {
+    "production": "https://quickbooks.api.intuit.com/v3",
+    "sandbox": "https://sandbox-quickbooks.api.intuit.com/v3",
+}
+QBO_APP_URLS = {
+    "production": "https://app.qbo.intuit.com/app",
+    "sandbox": "https://app.sandbox.qbo.intuit.com/app",
+}
+QBO_DISCOVERY_PATH = "/.well-known/openid-configuration"
+QBO_MINOR_VERSION = 75
+QBO_BATCH_SIZE = 30  # BatchItemRequest items per request
+QBO_NAME_MAX = 100  # Item Name
+QBO_DOCNUMBER_MAX = 21
+QBO_FORBIDDEN_NAME_CHARS = (":", "\\")
+QBO_THROTTLE_WAIT = 60  # seconds to wait after a 429 that carries no Retry-After
+QBO_CDC_MAX_DAYS = 30
+
+# --- Xero (developer.xero.com, API_NOTES §3) ---------------------------------------------------
+XERO_SCOPES_LEGACY = [
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "accounting.transactions",
+    "accounting.settings",
+    "accounting.contacts",
+]
+XERO_SCOPES_GRANULAR = [
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "accounting.invoices",
+    "accounting.payments",
+    "accounting.manualjournals",
+    "accounting.settings",
+    "accounting.contacts",
+]
+XERO_SCOPE_SETS = [
+    ("granular", "Granular scopes (apps from March 2026)"),
+    ("legacy", "Legacy scopes"),
+]
+XERO_URLS = {
+    "authorize": "https://login.xero.com/identity/connect/authorize",
+    "token": "https://identity.xero.com/connect/token",
+    "revoke": "https://identity.xero.com/connect/revocation",
+    "connections": "https://api.xero.com",
+    "api": "https://api.xero.com/api.xro/2.0",
+}
+# With a custom base URL (the local emulator), every endpoint lives under that base.
+XERO_CUSTOM_PATHS = {
+    "authorize": "/identity/connect/authorize",
+    "token": "/connect/token",
+    "revoke": "/connect/revocation",
+    "connections": "",
+    "api": "/api.xro/2.0",
+}
+XERO_APP_INVOICE_URL = "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID=%s"
+XERO_APP_CREDIT_NOTE_URL = (
+    "https://go.xero.com/AccountsReceivable/ViewCreditNote.aspx?creditNoteID=%s"
+)
+XERO_BATCH_SIZE = 50
+XERO_PAGE_SIZE = 100
+XERO_REVENUE_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
+XERO_CALLS_PER_MINUTE = 60
+XERO_CALLS_PER_DAY = 5000
+
+# --- engine ------------------------------------------------------------------------------------
+HTTP_TIMEOUT = (10, 60)  # (connect, read) seconds for every provider call
+TOKEN_REFRESH_MARGIN = 300  # refresh an access token this many seconds before it expires
+CRON_BATCH_LIMIT = 200  # sync records taken per cron run (the cron re-triggers itself)
+RETRY_DELAYS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600]  # back-off, seconds, per attempt
+MAX_TRANSIENT_ATTEMPTS = 10  # after that a transient failure becomes an error for the user
+TOTAL_TOLERANCE = 0.005  # provider total vs Odoo total, in document currency
+
+SYNC_STATES = [
+    ("pending", "Pending"),
+    ("synced", "Synced"),
+    ("error", "Error"),
+    ("skipped", "Skipped"),
+    ("remote_deleted", "Deleted remotely"),
+]
+SYNC_ACTIONS = [("push", "Send"), ("void", "Void"), ("pull", "Read status")]
+SYNC_PURPOSES = [
+    ("document", "Invoice / credit note"),
+    ("customer", "Customer"),
+]
+QBO_TAX_STYLES = [
+    ("us", "US sales tax (lines TAX/NON, one tax code per document)"),
+    ("global", "GST / VAT (a tax code per line)"),
+]
+REMOTE_STATUSES = [
+    ("open", "Open"),
+    ("partial", "Partially paid"),
+    ("paid", "Paid"),
+    ("voided", "Voided"),
+    ("deleted", "Deleted"),
+]
+CHANNEL_SYNC_TYPES = [("individual", "Individual"), ("none", "No sync")]

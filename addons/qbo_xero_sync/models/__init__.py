@@ -1,0 +1,12 @@
+from . import (
+    account_move,
+    account_tax,
+    crm_team,
+    product_template,
+    qxs_connection,
+    qxs_connection_tenant,
+    qxs_sync_record,
+    res_company,
+    res_config_settings,
+    res_partner,
+)

@@ -1,0 +1,201 @@
+from odoo import _, api, fields, models
+from odoo.tools import html2plaintext
+
+from .. import const
+from ..exceptions import SyncError
+
+SYNCED_TYPES = ("out_invoice", "out_refund")
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    qxs_sync_record_ids = fields.One2many("qxs.sync.record", "move_id", string="Sync records")
+    qxs_sync_state = fields.Selection(
+        const.SYNC_STATES + [("none", "Not synced")],
+        string="Sync status",
+        compute="_compute_qxs_sync",
+        search="_search_qxs_sync_state",
+    )
+    qxs_sync_error = fields.Text(string="Sync error", compute="_compute_qxs_sync")
+    qxs_skip_reason = fields.Char(compute="_compute_qxs_sync")
+    qxs_remote_number = fields.Char(string="Remote number", compute="_compute_qxs_sync")
+    qxs_remote_url = fields.Char(compute="_compute_qxs_sync")
+    qxs_provider = fields.Char(compute="_compute_qxs_sync")
+    qxs_total_mismatch = fields.Char(compute="_compute_qxs_sync")
+
+    def _qxs_document_record(self):
+        """The sync record of this document for its company's current connection."""
+        self.ensure_one()
+        recs = self.qxs_sync_record_ids.filtered(lambda r: r.purpose == "document")
+        return recs.sorted("id", reverse=True)[:1]
+
+    @api.depends("qxs_sync_record_ids.state", "qxs_sync_record_ids.last_error")
+    def _compute_qxs_sync(self):
+        for move in self:
+            rec = move._qxs_document_record()
+            provider = dict(const.PROVIDERS).get(rec.provider, "")
+            move.qxs_sync_state = rec.state or "none"
+            move.qxs_sync_error = rec.last_error
+            move.qxs_skip_reason = rec.skip_reason
+            move.qxs_remote_number = rec.remote_number
+            move.qxs_remote_url = rec.remote_url
+            move.qxs_provider = provider
+            move.qxs_total_mismatch = rec.total_mismatch and _(
+                "The total in %(p)s is %(remote)s while Odoo's is %(local)s: check the taxes "
+                "(QuickBooks' automated sales tax or Xero's rounding may have changed them).",
+                p=provider,
+                remote=move.currency_id.format(rec.remote_total),
+                local=move.currency_id.format(rec.local_total),
+            )
+
+    def _search_qxs_sync_state(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            return [("id", "=", 0)]
+        values = [value] if isinstance(value, str) else list(value)
+        positive = operator in ("=", "in")
+        recs = (
+            self.env["qxs.sync.record"]
+            .sudo()
+            ._search(
+                [("purpose", "=", "document"), ("state", "in", [v for v in values if v != "none"])]
+            )
+        )
+        domain = [("qxs_sync_record_ids", "any", [("id", "in", recs)])]
+        if "none" in values:
+            domain = ["|", ("qxs_sync_record_ids", "=", False)] + domain
+        return domain if positive else ["!"] + domain
+
+    # ------------------------------------------------------------------ hooks
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._qxs_enqueue_documents()
+        return posted
+
+    def button_cancel(self):
+        to_void = self.filtered(lambda m: m.state == "posted" or m.state == "draft")
+        res = super().button_cancel()
+        if not self.env.context.get("qxs_from_remote"):
+            to_void._qxs_enqueue_void()
+        return res
+
+    def _qxs_enqueue_documents(self):
+        """Record that posted customer invoices and credit notes must be sent (no network)."""
+        for move in self.filtered(lambda m: m.move_type in SYNCED_TYPES):
+            connection = self.env["qxs.connection"].sudo()._qxs_for_company(move.company_id)
+            if not connection:
+                continue
+            self.env["qxs.sync.record"]._qxs_enqueue(
+                connection, move, skip_reason=move._qxs_skip_reason()
+            )
+
+    def _qxs_skip_reason(self):
+        """Why this document must not be sent (None: send it). Extended by other modules."""
+        self.ensure_one()
+        team = self.team_id
+        if team and team.qxs_invoice_sync_type == "none":
+            return _("Sales channel %s is set to No sync.", team.name)
+        return None
+
+    def _qxs_enqueue_void(self):
+        for move in self:
+            rec = move._qxs_document_record()
+            if not rec:
+                continue
+            if rec.remote_id and rec.connection_id.void_on_cancel:
+                self.env["qxs.sync.record"]._qxs_enqueue(rec.connection_id, move, action="void")
+            elif rec.state in ("pending", "error") and not rec.remote_id:
+                rec.write({"state": "skipped", "skip_reason": _("Cancelled before it was sent.")})
+
+    # ------------------------------------------------------------------ actions
+    def action_qxs_retry(self):
+        """Send again (error or skipped documents), e.g. the "send skipped" action."""
+        recs = self.mapped("qxs_sync_record_ids").filtered(
+            lambda r: r.purpose == "document" and r.state in ("error", "skipped")
+        )
+        recs.action_retry()
+        missing = self.filtered(lambda m: m.state == "posted" and not m._qxs_document_record())
+        missing._qxs_enqueue_documents()
+
+    def action_qxs_open_remote(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_url", "url": self.qxs_remote_url, "target": "new"}
+
+    # ------------------------------------------------------------------ payload
+    def _qxs_document_values(self, connection):
+        """The provider-neutral description of this document that adapters translate.
+
+        Raises SyncError (for the user to fix) when a mapping is missing, before any call."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        lines = []
+        problems = []
+        for line in self.invoice_line_ids.filtered(lambda ln: ln.display_type == "product"):
+            code = line.product_id.qxs_revenue_code or connection.default_revenue_code or ""
+            code = code.strip()
+            if not code:
+                problems.append(
+                    _(
+                        "Product “%(product)s” has no revenue code: set it on the product "
+                        "(Accounting tab) or set a default revenue code on the connection.",
+                        product=line.product_id.display_name or line.name,
+                    )
+                )
+            tax_codes = []
+            for tax in line.tax_ids.flatten_taxes_hierarchy():
+                if not tax.qxs_tax_code:
+                    problems.append(
+                        _(
+                            "Tax “%(tax)s” has no tax code for %(p)s: set it on the tax.",
+                            tax=tax.name,
+                            p=dict(const.PROVIDERS)[connection.provider],
+                        )
+                    )
+                else:
+                    tax_codes.append(tax.qxs_tax_code.strip())
+            lines.append(
+                {
+                    "description": (line.name or line.product_id.display_name or "").strip(),
+                    "product_name": line.product_id.name or "",
+                    "product_code": line.product_id.default_code or "",
+                    "revenue_code": code,
+                    "quantity": line.quantity,
+                    "price_unit": line.price_unit,
+                    "discount": line.discount,
+                    "price_subtotal": line.price_subtotal,
+                    "price_total": line.price_total,
+                    "tax_codes": sorted(set(tax_codes)),
+                    "tax_included": any(t.price_include for t in line.tax_ids),
+                }
+            )
+        if not lines:
+            problems.append(_("The document has no product lines to send."))
+        if problems:
+            raise SyncError("\n".join(dict.fromkeys(problems)))
+        origin = self.reversed_entry_id
+        return {
+            "kind": "credit_note" if self.move_type == "out_refund" else "invoice",
+            "number": self.name,
+            "date": self.invoice_date,
+            "due_date": self.invoice_date_due,
+            "currency": self.currency_id.name,
+            "reference": self.ref or self.payment_reference or "",
+            "memo": html2plaintext(self.narration or "").strip(),
+            "amount_untaxed": self.amount_untaxed,
+            "amount_tax": self.amount_tax,
+            "amount_total": self.amount_total,
+            "partner": {
+                "name": partner.name,
+                "billing_account": (partner.qxs_billing_account or "").strip(),
+                "email": partner.email or "",
+                "phone": partner.phone or "",
+                "street": partner.street or "",
+                "city": partner.city or "",
+                "zip": partner.zip or "",
+                "country": partner.country_id.code or "",
+                "vat": partner.vat or "",
+                "record": partner,
+            },
+            "lines": lines,
+            "origin_move": origin,
+        }

@@ -1,0 +1,359 @@
+import contextlib
+import json
+import logging
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import consteq
+from odoo.tools.misc import hmac as hmac_tool
+
+from .. import const
+from ..adapters import get_adapter
+from ..exceptions import AUTH, RETRY, SyncError
+
+_logger = logging.getLogger(__name__)
+
+SECRET = "base.group_system"
+
+
+class QxsConnection(models.Model):
+    """One company's link to one QuickBooks Online company or Xero organisation.
+
+    The connection owns the OAuth tokens: it alone refreshes them, under a row lock, and stores
+    every rotated refresh token in its own transaction at once (QuickBooks rotates refresh tokens,
+    Xero's are single-use).
+    """
+
+    _name = "qxs.connection"
+    _description = "QuickBooks Online / Xero connection"
+    _inherit = ["mail.thread"]
+    _order = "company_id, provider"
+
+    name = fields.Char(required=True, default=lambda self: _("Accounting connection"))
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, ondelete="cascade"
+    )
+    provider = fields.Selection(const.PROVIDERS, required=True, default="qbo", tracking=True)
+    environment = fields.Selection(const.ENVIRONMENTS, required=True, default="production")
+    custom_base_url = fields.Char(
+        string="Custom base URL",
+        help="Base URL of a QuickBooks or Xero compatible API, e.g. the project's local emulator.",
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Not connected"),
+            ("connected", "Connected"),
+            ("reconnect", "Reconnect needed"),
+            ("disconnected", "Disconnected"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+        copy=False,
+    )
+    # App credentials and tokens: Settings administrators only, never copied.
+    client_id = fields.Char(groups=SECRET, copy=False)
+    client_secret = fields.Char(groups=SECRET, copy=False)
+    access_token = fields.Char(groups=SECRET, copy=False, readonly=True)
+    refresh_token = fields.Char(groups=SECRET, copy=False, readonly=True)
+    token_expiry = fields.Datetime(groups=SECRET, copy=False, readonly=True)
+    webhook_key = fields.Char(
+        string="Webhook key",
+        groups=SECRET,
+        copy=False,
+        help="QuickBooks: the app's webhook verifier token. Xero: the webhook signing key.",
+    )
+    xero_scope_set = fields.Selection(
+        const.XERO_SCOPE_SETS, string="Xero scopes", default="granular", required=True
+    )
+    remote_org_id = fields.Char(
+        string="Company / tenant ID",
+        copy=False,
+        readonly=True,
+        help="QuickBooks realm ID or " "Xero tenant ID of the connected company.",
+    )
+    remote_org_name = fields.Char(string="Connected company", copy=False, readonly=True)
+    tenant_ids = fields.One2many("qxs.connection.tenant", "connection_id", string="Organisations")
+    last_error = fields.Text(readonly=True, copy=False)
+
+    # Mapping and options
+    default_income_account = fields.Char(
+        string="Default revenue account",
+        help="QuickBooks: name of the Income account under which missing Service items are "
+        "created. Xero: not used (each product's revenue code is the account code).",
+    )
+    default_revenue_code = fields.Char(
+        help="Revenue code used for invoice lines without a product (or a product without code).",
+    )
+    payment_journal_id = fields.Many2one(
+        "account.journal",
+        string="Payments journal",
+        domain="[('type', 'in', ('bank', 'cash')), ('company_id', '=', company_id)]",
+        help="Payments received in QuickBooks or Xero are registered in Odoo in this journal.",
+    )
+    void_on_cancel = fields.Boolean(
+        string="Void when cancelled",
+        default=True,
+        help="Cancelling a synced invoice in Odoo voids it in QuickBooks or Xero.",
+    )
+    sync_status_back = fields.Boolean(
+        string="Bring statuses back",
+        default=True,
+        help="Paid, voided and deleted statuses in QuickBooks or Xero update Odoo.",
+    )
+    qbo_tax_style = fields.Selection(
+        const.QBO_TAX_STYLES,
+        string="QuickBooks tax style",
+        default="us",
+        required=True,
+        help="US companies send TAX or NON on each line and one sales tax code per invoice; "
+        "other countries send the tax code on each line.",
+    )
+    last_poll_date = fields.Datetime(readonly=True, copy=False)
+    rate_day_remaining = fields.Integer(
+        string="Calls left today", readonly=True, copy=False, help="Xero's daily call budget."
+    )
+    rate_minute_remaining = fields.Integer(string="Calls left this minute", readonly=True)
+    sync_record_count = fields.Integer(compute="_compute_sync_record_count")
+    redirect_uri = fields.Char(compute="_compute_redirect_uri")
+
+    _sql_constraints = [
+        (
+            "company_provider_uniq",
+            "unique(company_id, provider, active)",
+            "A company has one active connection per provider.",
+        ),
+    ]
+
+    @api.constrains("environment", "custom_base_url")
+    def _check_custom_base_url(self):
+        for conn in self:
+            if conn.environment != "custom":
+                continue
+            url = urlsplit(conn.custom_base_url or "")
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise ValidationError(_("The custom base URL must look like https://host[:port]."))
+            if url.scheme == "http" and not conn._qxs_is_loopback():
+                raise ValidationError(
+                    _("Plain http is only allowed for a local emulator (127.0.0.1 or localhost).")
+                )
+
+    def _compute_sync_record_count(self):
+        data = self.env["qxs.sync.record"]._read_group(
+            [("connection_id", "in", self.ids)], ["connection_id"], ["__count"]
+        )
+        counts = {conn.id: count for conn, count in data}
+        for conn in self:
+            conn.sync_record_count = counts.get(conn.id, 0)
+
+    def _compute_redirect_uri(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for conn in self:
+            conn.redirect_uri = base.rstrip("/") + "/qbo_xero_sync/oauth/callback"
+
+    # ------------------------------------------------------------------ helpers
+    def _qxs_is_loopback(self):
+        host = urlsplit(self.custom_base_url or "").hostname or ""
+        return self.environment == "custom" and host in ("127.0.0.1", "localhost", "::1")
+
+    def _qxs_adapter(self):
+        """The provider adapter of this connection (provider dispatch happens here only)."""
+        self.ensure_one()
+        return get_adapter(self.sudo())
+
+    @api.model
+    def _qxs_for_company(self, company):
+        return self.search(
+            [("company_id", "=", company.id), ("state", "in", ("connected", "reconnect"))],
+            limit=1,
+        )
+
+    # ------------------------------------------------------------------ OAuth
+    def _qxs_oauth_state(self):
+        """``state`` bound to this connection, the user and the company (CSRF protection)."""
+        self.ensure_one()
+        token = hmac_tool(
+            self.env(su=True), "qbo_xero_sync-oauth", (self.id, self.env.uid, self.company_id.id)
+        )
+        return f"{self.id}.{token}"
+
+    @api.model
+    def _qxs_check_oauth_state(self, state):
+        conn_id, _sep, token = (state or "").partition(".")
+        conn = self.browse(int(conn_id)) if conn_id.isdigit() else self.browse()
+        if not conn.exists() or not consteq(conn._qxs_oauth_state(), f"{conn_id}.{token}"):
+            raise UserError(_("The authorisation answer does not match this user and connection."))
+        return conn
+
+    def action_connect(self):
+        self.ensure_one()
+        conn = self.sudo()
+        if not (conn.client_id and conn.client_secret):
+            raise UserError(_("Set the app's client ID and client secret before connecting."))
+        url = self._qxs_adapter().authorize_url(self._qxs_oauth_state(), self.redirect_uri)
+        return {"type": "ir.actions.act_url", "url": url, "target": "self"}
+
+    def _qxs_finish_oauth(self, code, params):
+        """Called by the OAuth controller with the provider's code: store tokens and company."""
+        self.ensure_one()
+        adapter = self._qxs_adapter()
+        tokens = adapter.exchange_code(code, params, self.redirect_uri)
+        self.sudo().write(
+            {**self._qxs_token_values(tokens), "state": "connected", "last_error": False}
+        )
+        orgs = adapter.list_organisations(params)
+        self.tenant_ids.unlink()
+        self.env["qxs.connection.tenant"].create(
+            [{"connection_id": self.id, "remote_id": o["id"], "name": o["name"]} for o in orgs]
+        )
+        if orgs and (len(orgs) == 1 or self.remote_org_id not in [o["id"] for o in orgs]):
+            self.write({"remote_org_id": orgs[0]["id"], "remote_org_name": orgs[0]["name"]})
+        self.message_post(body=_("Connected to %(org)s.", org=self.remote_org_name or "?"))
+
+    def action_disconnect(self):
+        for conn in self:
+            with contextlib.suppress(SyncError):
+                conn._qxs_adapter().revoke()
+            conn.sudo().write(
+                {
+                    "access_token": False,
+                    "refresh_token": False,
+                    "token_expiry": False,
+                    "state": "disconnected",
+                }
+            )
+            conn.message_post(body=_("Disconnected."))
+
+    def action_sync_now(self):
+        """Ask the sync cron to run now (it runs outside this transaction)."""
+        self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
+        self.env.ref("qbo_xero_sync.ir_cron_qxs_poll")._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": _("Synchronisation started."), "type": "info"},
+        }
+
+    def action_open_sync_records(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "qbo_xero_sync.action_qxs_sync_record"
+        )
+        action["domain"] = [("connection_id", "in", self.ids)]
+        return action
+
+    @staticmethod
+    def _qxs_token_values(tokens):
+        vals = {"access_token": tokens["access_token"]}
+        if tokens.get("refresh_token"):
+            vals["refresh_token"] = tokens["refresh_token"]
+        vals["token_expiry"] = fields.Datetime.now() + timedelta(
+            seconds=int(tokens.get("expires_in") or 1800)
+        )
+        return vals
+
+    # ------------------------------------------------------------------ tokens
+    @contextlib.contextmanager
+    def _qxs_independent_env(self):
+        """An environment whose writes are committed at once, whatever happens to the caller's
+        transaction (a rotated refresh token must never be lost to a rollback). In tests, where
+        nothing may be committed, a savepoint of the test transaction stands in for it."""
+        if self.env["account.move"]._can_commit():
+            with self.env.registry.cursor() as cr:
+                yield self.env(cr=cr, su=True)
+        else:
+            with self.env.cr.savepoint():
+                yield self.env(su=True)
+
+    def _qxs_token_valid(self):
+        conn = self.sudo()
+        margin = timedelta(seconds=const.TOKEN_REFRESH_MARGIN)
+        return bool(
+            conn.access_token
+            and conn.token_expiry
+            and conn.token_expiry > fields.Datetime.now() + margin
+        )
+
+    def _qxs_access_token(self, force_refresh=False):
+        """A valid access token, refreshed under a row lock when it is about to expire."""
+        self.ensure_one()
+        if not force_refresh and self._qxs_token_valid():
+            return self.sudo().access_token
+        if self.state not in ("connected", "reconnect") or not self.sudo().refresh_token:
+            raise SyncError(_("%s is not connected.", self.display_name), kind=AUTH)
+        stale = self.sudo().access_token
+        error = None
+        with self._qxs_independent_env() as env:
+            env.cr.execute("SET LOCAL lock_timeout = '15s'")
+            env.cr.execute("SELECT id FROM qxs_connection WHERE id = %s FOR UPDATE", [self.id])
+            conn = env["qxs.connection"].browse(self.id)
+            conn.invalidate_recordset()
+            # Another worker may have refreshed while we waited for the lock: use its token.
+            if conn._qxs_token_valid() and conn.access_token != stale:
+                token = conn.access_token
+            else:
+                try:
+                    tokens = get_adapter(conn).refresh_tokens(conn.refresh_token)
+                    conn.write(
+                        {
+                            **self._qxs_token_values(tokens),
+                            "state": "connected",
+                            "last_error": False,
+                        }
+                    )
+                    token = conn.access_token
+                except SyncError as exc:
+                    error = exc
+                    if exc.kind != RETRY:
+                        conn.write({"state": "reconnect", "last_error": exc.message})
+                        conn._qxs_notify_reconnect(exc.message)
+        self.invalidate_recordset()
+        if error and error.kind == RETRY:
+            raise error
+        if error:
+            raise SyncError(
+                _(
+                    "The connection to %(name)s must be re-authorised: %(msg)s",
+                    name=self.display_name,
+                    msg=error.message,
+                ),
+                kind=AUTH,
+            ) from error
+        return token
+
+    # ------------------------------------------------------------------ webhooks
+    @api.model
+    def _qxs_handle_webhook(self, provider, raw, headers):
+        """Verify a webhook against every connection of the provider; enqueue reads of the
+        documents it names. Returns False when no connection's key verifies the signature."""
+        conns = self.sudo().search([("provider", "=", provider), ("webhook_key", "!=", False)])
+        verified = conns.filtered(lambda c: c._qxs_adapter().verify_webhook(raw, headers))
+        if not verified:
+            return False
+        try:
+            payload = json.loads(raw or b"{}")
+        except ValueError:
+            return True  # signed but unreadable: nothing to do
+        by_org = verified[:1]._qxs_adapter().parse_webhook(payload)
+        for conn in verified:
+            ids = by_org.get(conn.remote_org_id)
+            if ids:
+                self.env["qxs.sync.record"]._qxs_enqueue_pull(conn, ids)
+                self.env.ref("qbo_xero_sync.ir_cron_qxs_poll")._trigger()
+        return True
+
+    def _qxs_notify_reconnect(self, message):
+        admins = self.env.ref("base.group_system").users.filtered(
+            lambda u: self.company_id in u.company_ids
+        )
+        self.message_post(
+            body=_(
+                "Reconnect needed: %(msg)s. Open the connection and click Connect again.",
+                msg=message,
+            ),
+            partner_ids=admins.partner_id.ids,
+            subtype_xmlid="mail.mt_note",
+        )

@@ -1,0 +1,507 @@
+import logging
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare, float_is_zero
+
+from .. import const
+from ..adapters import RemoteState
+from ..exceptions import GONE, RETRY, SyncError
+
+_logger = logging.getLogger(__name__)
+
+
+class QxsSyncRecord(models.Model):
+    """The queue and the binding in one: one record per (connection, purpose, Odoo record).
+
+    Posting only records intent here (state ``pending``); the cron sends pending records outside
+    any user transaction, and one method (:meth:`_qxs_apply_result`) writes every outcome back.
+    """
+
+    _name = "qxs.sync.record"
+    _description = "Accounting sync record"
+    _order = "id desc"
+    _rec_name = "display_name"
+
+    connection_id = fields.Many2one("qxs.connection", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    provider = fields.Selection(related="connection_id.provider", store=True)
+    purpose = fields.Selection(const.SYNC_PURPOSES, required=True, default="document")
+    res_model = fields.Char(required=True, index=True)
+    res_id = fields.Many2oneReference(model_field="res_model", required=True, index=True)
+    move_id = fields.Many2one("account.move", string="Document", index=True, ondelete="cascade")
+    state = fields.Selection(const.SYNC_STATES, required=True, default="pending", index=True)
+    action = fields.Selection(const.SYNC_ACTIONS, required=True, default="push")
+    attempts = fields.Integer(default=0)
+    next_attempt = fields.Datetime(index=True)
+    last_error = fields.Text()
+    skip_reason = fields.Char()
+    remote_id = fields.Char(index=True, copy=False)
+    remote_number = fields.Char(copy=False)
+    sync_token = fields.Char(copy=False)
+    remote_status = fields.Selection(const.REMOTE_STATUSES, copy=False)
+    remote_total = fields.Float(copy=False)
+    local_total = fields.Float(copy=False)
+    total_mismatch = fields.Boolean(copy=False)
+    remote_paid_amount = fields.Float(
+        copy=False, help="Amount of the provider's payments already registered in Odoo."
+    )
+    generation = fields.Integer(
+        default=0, help="Bumped when the document is deliberately sent anew (new request ids)."
+    )
+    last_sync_date = fields.Datetime(copy=False)
+    remote_url = fields.Char(compute="_compute_remote_url")
+
+    _sql_constraints = [
+        (
+            "record_uniq",
+            "unique(connection_id, purpose, res_model, res_id)",
+            "An Odoo record is bound once per connection and purpose.",
+        ),
+    ]
+
+    @api.depends("res_model", "res_id", "purpose")
+    def _compute_display_name(self):
+        purposes = dict(self._fields["purpose"]._description_selection(self.env))
+        for rec in self:
+            target = self.env[rec.res_model].browse(rec.res_id) if rec.res_model else None
+            label = target.display_name if target and target.exists() else f"#{rec.res_id}"
+            rec.display_name = f"{purposes.get(rec.purpose)}: {label}"
+
+    def _compute_remote_url(self):
+        for rec in self:
+            rec.remote_url = rec.remote_id and rec.connection_id._qxs_adapter().remote_url(rec)
+
+    # ------------------------------------------------------------------ enqueue
+    @api.model
+    def _qxs_enqueue(self, connection, target, purpose="document", action="push", skip_reason=None):
+        """Record the intent to send ``target`` (or void it); return the sync record."""
+        rec = self.sudo().search(
+            [
+                ("connection_id", "=", connection.id),
+                ("purpose", "=", purpose),
+                ("res_model", "=", target._name),
+                ("res_id", "=", target.id),
+            ],
+            limit=1,
+        )
+        vals = {
+            "state": "skipped" if skip_reason else "pending",
+            "action": action,
+            "skip_reason": skip_reason or False,
+            "attempts": 0,
+            "next_attempt": False,
+            "last_error": False,
+        }
+        if rec.state == "remote_deleted" and action == "push":
+            vals["generation"] = rec.generation + 1  # sent anew: fresh request ids
+        if rec:
+            rec.write(vals)
+        else:
+            rec = self.sudo().create(
+                {
+                    "connection_id": connection.id,
+                    "purpose": purpose,
+                    "res_model": target._name,
+                    "res_id": target.id,
+                    "move_id": target.id if target._name == "account.move" else False,
+                    **vals,
+                }
+            )
+        if not skip_reason:
+            self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
+        return rec
+
+    @api.model
+    def _qxs_bind(self, connection, purpose, target, remote_id):
+        """Remember the remote id of a mapped record (a customer, an item)."""
+        vals = {
+            "connection_id": connection.id,
+            "purpose": purpose,
+            "res_model": target._name,
+            "res_id": target.id,
+        }
+        rec = self.sudo().search([(k, "=", v) for k, v in vals.items()], limit=1)
+        vals.update(
+            {
+                "remote_id": remote_id,
+                "state": "synced",
+                "action": "push",
+                "last_sync_date": fields.Datetime.now(),
+            }
+        )
+        if rec:
+            rec.write(vals)
+        else:
+            rec = self.sudo().create(vals)
+        return rec
+
+    def _qxs_target(self):
+        self.ensure_one()
+        return self.env[self.res_model].browse(self.res_id)
+
+    # ------------------------------------------------------------------ the queue
+    def _qxs_due_domain(self):
+        return [
+            ("state", "=", "pending"),
+            "|",
+            ("next_attempt", "=", False),
+            ("next_attempt", "<=", fields.Datetime.now()),
+        ]
+
+    def _qxs_lock_group(self, seen_ids):
+        """Lock the next group of due records (one connection, purpose and action) with
+        FOR UPDATE SKIP LOCKED, so that concurrent workers never take the same record."""
+        now = fields.Datetime.now()
+        query = """
+            SELECT id, connection_id, purpose, action FROM qxs_sync_record
+             WHERE state = 'pending' AND (next_attempt IS NULL OR next_attempt <= %s)
+               AND NOT (id = ANY(%s))
+             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+        """
+        self.env.cr.execute(query, [now, list(seen_ids)])
+        row = self.env.cr.fetchone()
+        if not row:
+            return self.browse()
+        _id, conn_id, purpose, action = row
+        self.env.cr.execute(
+            """
+            SELECT id FROM qxs_sync_record
+             WHERE state = 'pending' AND (next_attempt IS NULL OR next_attempt <= %s)
+               AND connection_id = %s AND purpose = %s AND action = %s AND NOT (id = ANY(%s))
+             ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
+            """,
+            [now, conn_id, purpose, action, list(seen_ids), self._qxs_group_size(conn_id)],
+        )
+        return self.browse([r[0] for r in self.env.cr.fetchall()])
+
+    def _qxs_group_size(self, connection_id):
+        provider = self.env["qxs.connection"].browse(connection_id).provider
+        return const.XERO_BATCH_SIZE if provider == "xero" else const.QBO_BATCH_SIZE
+
+    @api.model
+    def _cron_sync(self, limit=const.CRON_BATCH_LIMIT):
+        """Send due records, one locked group at a time, committing after each group."""
+        can_commit = self.env["account.move"]._can_commit()
+        seen = set()
+        while len(seen) < limit:
+            group = self._qxs_lock_group(seen)
+            if not group:
+                break
+            seen.update(group.ids)
+            group._qxs_process_group()
+            if can_commit:
+                self.env.cr.commit()
+        if len(seen) >= limit:
+            self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
+        return len(seen)
+
+    def _qxs_process_group(self):
+        """Send one group (same connection, purpose and action) and write every outcome."""
+        connection = self.connection_id
+        handler = self._qxs_handlers().get((self[:1].purpose, self[:1].action))
+        try:
+            results = handler(connection._qxs_adapter(), self)
+        except SyncError as exc:
+            results = dict.fromkeys(self, exc)
+        except Exception as exc:  # a bug must not stop the queue: record it on the documents
+            _logger.exception("qbo_xero_sync: unexpected error while sending %s", self)
+            results = dict.fromkeys(self, SyncError(_("Unexpected error: %s", exc)))
+        for rec in self:
+            rec._qxs_apply_result(results.get(rec) or SyncError(_("No answer for this record.")))
+
+    def _qxs_handlers(self):
+        """(purpose, action) -> callable(adapter, records) -> {record: Result | SyncError}.
+        Extended by other modules (e.g. COGS journals)."""
+        return {
+            ("document", "push"): lambda adapter, recs: adapter.push_documents(recs),
+            ("document", "void"): lambda adapter, recs: adapter.void_documents(recs),
+            ("document", "pull"): lambda adapter, recs: adapter.read_states(recs),
+        }
+
+    # ------------------------------------------------------------------ outcomes
+    def _qxs_apply_result(self, result):
+        """The one place where an outcome (success, failure, remote state) is written."""
+        self.ensure_one()
+        if isinstance(result, RemoteState):
+            self._qxs_apply_remote_state(result)
+            return
+        if isinstance(result, SyncError):
+            self._qxs_apply_error(result)
+            return
+        vals = {
+            "state": "synced",
+            "attempts": 0,
+            "next_attempt": False,
+            "last_error": False,
+            "last_sync_date": fields.Datetime.now(),
+        }
+        for key in ("remote_id", "remote_number", "sync_token", "remote_status"):
+            if getattr(result, key) is not None:
+                vals[key] = getattr(result, key)
+        target = self._qxs_target()
+        was_action = self.action
+        if result.remote_total is not None:
+            vals["remote_total"] = result.remote_total
+            vals["local_total"] = self._qxs_local_total()
+            vals["total_mismatch"] = bool(
+                float_compare(result.remote_total, vals["local_total"], precision_digits=2)
+            )
+        self.write(vals)
+        self._qxs_after_success(target, was_action, result)
+
+    def _qxs_local_total(self):
+        target = self._qxs_target()
+        return target.amount_total if target._name == "account.move" else 0.0
+
+    def _qxs_after_success(self, target, action, result):
+        if not hasattr(target, "message_post"):
+            return
+        provider = self.connection_id._fields["provider"].convert_to_export(
+            self.connection_id.provider, self.connection_id
+        )
+        if action == "void":
+            body = _("Voided in %(provider)s.", provider=provider)
+        else:
+            body = _(
+                "Sent to %(provider)s as %(number)s.",
+                provider=provider,
+                number=self.remote_number or self.remote_id,
+            )
+        if result.message:
+            body = f"{body} {result.message}"
+        if self.total_mismatch:
+            body += " " + _(
+                "Warning: the total in %(provider)s (%(remote)s) differs from Odoo's "
+                "(%(local)s); check the taxes.",
+                provider=provider,
+                remote=self.remote_total,
+                local=self.local_total,
+            )
+        target.message_post(body=body)
+
+    def _qxs_apply_error(self, exc):
+        if exc.kind == GONE and self.action == "void":
+            # Nothing left to void: the document no longer exists remotely.
+            self._qxs_mark_deleted(_("The document no longer exists remotely."))
+            return
+        if exc.kind == GONE:
+            # Deleted remotely while Odoo still wanted it there: drop the link and create it
+            # anew on the next run (a new generation, so that no request id is replayed).
+            self.write(
+                {
+                    "generation": self.generation + 1,
+                    "remote_id": False,
+                    "sync_token": False,
+                    "next_attempt": False,
+                    "attempts": self.attempts + 1,
+                }
+            )
+            target = self._qxs_target()
+            if hasattr(target, "message_post"):
+                target.message_post(
+                    body=_(
+                        "%(msg)s The remote document was deleted; it will " "be created anew.",
+                        msg=exc.message,
+                    )
+                )
+            return
+        attempts = self.attempts + 1
+        if exc.kind == RETRY and attempts < const.MAX_TRANSIENT_ATTEMPTS:
+            delay = const.RETRY_DELAYS[min(attempts - 1, len(const.RETRY_DELAYS) - 1)]
+            delay = max(delay, int(exc.retry_after or 0))
+            self.write(
+                {
+                    "attempts": attempts,
+                    "next_attempt": fields.Datetime.now() + timedelta(seconds=delay),
+                    "last_error": _("%(msg)s (will retry automatically)", msg=exc.message),
+                }
+            )
+            return
+        self.write({"state": "error", "attempts": attempts, "last_error": exc.message})
+        target = self._qxs_target()
+        if hasattr(target, "message_post"):
+            target.message_post(body=_("Sync failed: %s", exc.message))
+
+    def _qxs_mark_deleted(self, note):
+        self.write(
+            {
+                "state": "remote_deleted",
+                "remote_status": "deleted",
+                "remote_id": False,
+                "sync_token": False,
+                "generation": self.generation + 1,
+                "last_error": False,
+            }
+        )
+        target = self._qxs_target()
+        if hasattr(target, "message_post"):
+            target.message_post(body=note)
+
+    # ------------------------------------------------------------------ status back
+    @api.model
+    def _cron_poll(self):
+        """Ask every connected provider what changed since the last poll."""
+        can_commit = self.env["account.move"]._can_commit()
+        conns = (
+            self.env["qxs.connection"]
+            .sudo()
+            .search([("state", "=", "connected"), ("sync_status_back", "=", True)])
+        )
+        for conn in conns:
+            since = conn.last_poll_date or (fields.Datetime.now() - timedelta(days=1))
+            try:
+                states, watermark = conn._qxs_adapter().fetch_changes(since)
+            except SyncError as exc:
+                _logger.warning("qbo_xero_sync: polling %s failed: %s", conn.display_name, exc)
+                continue
+            self._qxs_apply_remote_states(conn, states)
+            conn.last_poll_date = watermark
+            if can_commit:
+                self.env.cr.commit()
+
+    @api.model
+    def _qxs_apply_remote_states(self, connection, states):
+        by_id = {s.remote_id: s for s in states}
+        recs = self.sudo().search(
+            [
+                ("connection_id", "=", connection.id),
+                ("purpose", "=", "document"),
+                ("remote_id", "in", list(by_id)),
+            ]
+        )
+        for rec in recs:
+            rec._qxs_apply_remote_state(by_id[rec.remote_id])
+
+    @api.model
+    def _qxs_enqueue_pull(self, connection, remote_ids):
+        """Webhooks land here: mark the bound records to be read again by the cron."""
+        recs = self.sudo().search(
+            [
+                ("connection_id", "=", connection.id),
+                ("purpose", "=", "document"),
+                ("remote_id", "in", list(remote_ids)),
+                ("state", "=", "synced"),
+            ]
+        )
+        recs.write({"state": "pending", "action": "pull", "attempts": 0, "next_attempt": False})
+        if recs:
+            self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
+        return recs
+
+    def _qxs_apply_remote_state(self, remote):
+        """Apply a provider's state to Odoo: paid -> payment, voided -> cancel, deleted ->
+        unlink; whichever way the news came (poll, webhook, read)."""
+        self.ensure_one()
+        if self.state == "pending" and self.action == "push":
+            return  # a local change waits to be sent: it wins
+        move = self.move_id
+        if remote.status == "deleted":
+            self._qxs_mark_deleted(
+                _(
+                    "The document was deleted in %s; the link is dropped. Post "
+                    "it again to send it anew.",
+                    self._qxs_provider_label(),
+                )
+            )
+            return
+        vals = {
+            "state": "synced",
+            "action": "push",
+            "remote_status": remote.status,
+            "last_error": False,
+        }
+        if remote.sync_token:
+            vals["sync_token"] = remote.sync_token
+        self.write(vals)
+        if not move or not self.connection_id.sync_status_back:
+            return
+        if remote.status == "voided" and move.state == "posted":
+            try:
+                move.with_context(qxs_from_remote=True).button_draft()
+                move.with_context(qxs_from_remote=True).button_cancel()
+                move.message_post(
+                    body=_("Voided in %s: the invoice is cancelled.", self._qxs_provider_label())
+                )
+            except UserError as exc:
+                move.message_post(
+                    body=_(
+                        "Voided in %(p)s, but Odoo could not cancel it: %(e)s",
+                        p=self._qxs_provider_label(),
+                        e=exc.args[0],
+                    )
+                )
+            return
+        self._qxs_register_remote_payment(remote)
+
+    def _qxs_provider_label(self):
+        return dict(const.PROVIDERS)[self.connection_id.provider]
+
+    def _qxs_register_remote_payment(self, remote):
+        move = self.move_id
+        currency = move.currency_id
+        new_amount = (remote.amount_paid or 0.0) - self.remote_paid_amount
+        if float_is_zero(new_amount, precision_rounding=currency.rounding) or new_amount < 0:
+            return
+        if move.state != "posted" or move.payment_state in ("paid", "in_payment"):
+            self.remote_paid_amount = remote.amount_paid
+            return
+        journal = self.connection_id.payment_journal_id
+        if not journal:
+            move.message_post(
+                body=_(
+                    "A payment of %(amount)s was received in %(p)s. Set a payments journal on the "
+                    "connection to register it automatically.",
+                    amount=new_amount,
+                    p=self._qxs_provider_label(),
+                )
+            )
+            self.remote_paid_amount = remote.amount_paid
+            return
+        amount = min(new_amount, move.amount_residual)
+        wizard = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create(
+                {
+                    "journal_id": journal.id,
+                    "amount": amount,
+                    "payment_date": remote.payment_date or fields.Date.context_today(self),
+                    "communication": _(
+                        "%(p)s payment for %(n)s",
+                        p=self._qxs_provider_label(),
+                        n=self.remote_number or move.name,
+                    ),
+                }
+            )
+        )
+        wizard._create_payments()
+        self.remote_paid_amount = remote.amount_paid
+        move.message_post(
+            body=_(
+                "Payment of %(amount)s received in %(p)s registered.",
+                amount=amount,
+                p=self._qxs_provider_label(),
+            )
+        )
+
+    # ------------------------------------------------------------------ user actions
+    def action_retry(self):
+        """Send again now (errors and skipped records)."""
+        for rec in self:
+            self._qxs_enqueue(
+                rec.connection_id,
+                rec._qxs_target(),
+                rec.purpose,
+                "void" if rec.action == "void" else "push",
+            )
+
+    def action_open_target(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Runs every test of the project and ends with one line "N passed, N failed".
+#
+#   1. setup/install.sh (does nothing when everything is installed)
+#   2. lint: ruff check + ruff format --check on addons/ and tests/ (counted as one test)
+#   3. the Odoo tests of both addons (odoo-bin --test-tags) on a throwaway database copied from
+#      a template database that holds Odoo's base modules (built once, about a minute)
+#   4. the top-level tests/ (emulators, driven through the real SDKs) with pytest
+#
+# Exits non-zero on any failure, when no test ran, or when Odoo or PostgreSQL is missing.
+# Throwaway databases are dropped on exit. Options: QXS_KEEP_DB=1 keeps the test database;
+# QXS_TEST_TAGS overrides the Odoo test tags; QXS_SKIP_PYTEST=1 / QXS_SKIP_ODOO=1 run one half.
+set -uo pipefail
+# shellcheck source=setup/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$REPO_ROOT" || exit 1
+
+bash "$REPO_ROOT/setup/install.sh" > "$QXS_HOME/install.log" 2>&1 \
+    || { cat "$QXS_HOME/install.log"; die "setup/install.sh failed (log above)."; }
+PY=$(venv_python)
+"$PY" -c 'import odoo.release as r; assert r.version_info[:2] == (18, 0)' 2>/dev/null \
+    || die "Odoo 18.0 is not importable from $QXS_VENV: run setup/install.sh."
+pg_ok || die "PostgreSQL is not reachable at $PGHOST:$PGPORT as role $PGUSER."
+ODOO_BIN=$(odoo_bin)
+[ -n "$ODOO_BIN" ] || die "odoo-bin not found beside the odoo package."
+
+passed=0
+failed=0
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/qxs-test.XXXXXX")
+DATA_DIR="$QXS_HOME/data"
+TEST_DB="qxs_test_$$"
+cleanup() {
+    if [ -z "${QXS_KEEP_DB:-}" ]; then
+        dropdb --if-exists "$TEST_DB" >/dev/null 2>&1
+        rm -rf "$DATA_DIR/filestore/$TEST_DB"
+    fi
+}
+trap cleanup EXIT
+export PYTHONPATH="$REPO_ROOT${PYTHONPATH:+:$PYTHONPATH}"
+
+# ------------------------------------------------------------------ 1. lint
+if "$QXS_VENV/bin/ruff" check addons tests && "$QXS_VENV/bin/ruff" format --check -q addons tests; then
+    say "lint: ruff clean"
+    passed=$((passed + 1))
+else
+    say "lint: ruff found problems (above); fix with: $QXS_VENV/bin/ruff check --fix addons tests && $QXS_VENV/bin/ruff format addons tests"
+    failed=$((failed + 1))
+fi
+
+# ------------------------------------------------------------------ 2. Odoo tests
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+if [ -z "${QXS_SKIP_ODOO:-}" ]; then
+    BASE_MODULES="account,sale_management,sale_stock,stock_account"
+    tmpl_key=$(printf '%s %s' "$BASE_MODULES" "$(cat "$REPO_ROOT/setup/odoo-constraints.txt")" \
+        "$("$PY" -c 'import odoo.release as r; print(r.version)')" | sha1sum | cut -c1-10)
+    TEMPLATE="qxs_template_$tmpl_key"
+    if ! psql -d postgres -Atqc "select 1 from pg_database where datname='$TEMPLATE'" | grep -q 1; then
+        say "Building the template database $TEMPLATE ($BASE_MODULES, no demo data; once, ~1-2 min)"
+        building="${TEMPLATE}_building"
+        dropdb --if-exists "$building" >/dev/null 2>&1
+        "$PY" "$ODOO_BIN" -d "$building" --data-dir "$DATA_DIR" --addons-path "$(addons_path)" \
+            -i "$BASE_MODULES" --without-demo=all --stop-after-init --http-port "$(free_port)" \
+            --log-level=warn > "$logdir/template.log" 2>&1 \
+            || { tail -50 "$logdir/template.log"; die "Building the template database failed."; }
+        psql -d postgres -qc "ALTER DATABASE \"$building\" RENAME TO \"$TEMPLATE\"" || die "rename failed"
+        rm -rf "$DATA_DIR/filestore/$TEMPLATE"
+        [ -d "$DATA_DIR/filestore/$building" ] && mv "$DATA_DIR/filestore/$building" "$DATA_DIR/filestore/$TEMPLATE"
+    fi
+    createdb -T "$TEMPLATE" "$TEST_DB" || die "createdb -T $TEMPLATE failed."
+    mkdir -p "$DATA_DIR/filestore"
+    [ -d "$DATA_DIR/filestore/$TEMPLATE" ] && cp -a "$DATA_DIR/filestore/$TEMPLATE" "$DATA_DIR/filestore/$TEST_DB"
+    tags=${QXS_TEST_TAGS:-/qbo_xero_sync,/qbo_xero_sync_cogs}
+    say "Odoo tests ($tags) on $TEST_DB"
+    "$PY" "$ODOO_BIN" -d "$TEST_DB" --data-dir "$DATA_DIR" --addons-path "$(addons_path)" \
+        -i qbo_xero_sync,qbo_xero_sync_cogs --test-tags "$tags" --without-demo=all \
+        --stop-after-init --http-port "$(free_port)" --log-level=info > "$logdir/odoo.log" 2>&1
+    rc=$?
+    grep -E "(ERROR|CRITICAL|FAIL:|ok$|Ran [0-9]+ test|failed, [0-9]+ error)" "$logdir/odoo.log" \
+        | grep -vE "odoo.addons.base.models.ir_attachment" | tail -80
+    read -r o_failed o_errors o_total < <(grep -oE "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests" "$logdir/odoo.log" \
+        | tail -1 | sed -E 's/([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests/\1 \2 \3/')
+    o_total=${o_total:-0}; o_failed=${o_failed:-0}; o_errors=${o_errors:-0}
+    o_bad=$((o_failed + o_errors))
+    if [ "$o_total" -eq 0 ]; then
+        say "Odoo ran no test (log: $logdir/odoo.log)"
+        tail -40 "$logdir/odoo.log"
+        o_bad=$((o_bad + 1))
+    elif [ "$rc" -ne 0 ] && [ "$o_bad" -eq 0 ]; then
+        say "odoo-bin exited with $rc although no test failed (log: $logdir/odoo.log)"
+        o_bad=1
+    fi
+    passed=$((passed + o_total - o_failed - o_errors))
+    failed=$((failed + o_bad))
+    say "Odoo tests: $o_total run, $o_failed failed, $o_errors errors"
+fi
+
+# ------------------------------------------------------------------ 3. pytest (tests/)
+if [ -z "${QXS_SKIP_PYTEST:-}" ]; then
+    say "pytest tests/"
+    "$PY" -m pytest tests -q -p no:cacheprovider --junitxml="$logdir/pytest.xml" 2>&1 | tail -30
+    if [ -f "$logdir/pytest.xml" ]; then
+        read -r p_total p_bad < <("$PY" - "$logdir/pytest.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else list(root)
+get = lambda k: sum(int(s.get(k, 0)) for s in suites)
+# a skipped test counts as failed: nothing here may be skipped by default
+print(get("tests"), get("failures") + get("errors") + get("skipped"))
+PY
+)
+    else
+        p_total=0; p_bad=0
+    fi
+    if [ "${p_total:-0}" -eq 0 ]; then
+        say "pytest ran no test"
+        p_bad=$((p_bad + 1))
+    fi
+    passed=$((passed + p_total - (p_bad > p_total ? p_total : p_bad)))
+    failed=$((failed + p_bad))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
