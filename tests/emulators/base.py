@@ -148,7 +148,7 @@ class Emulator:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=self.name, daemon=True
+            target=self._server.serve_forever, args=(0.05,), name=self.name, daemon=True
         )
         self._thread.start()
         return self
