@@ -86,6 +86,17 @@ class ProviderAdapter:
     def remote_url(self, record):
         return False
 
+    # -- journals (e.g. cost of goods sold) -------------------------------------------------------
+    def push_journals(self, records):
+        """Create (or replace) one journal per record from ``record._qxs_journal_values()``:
+        {"number", "date", "narration", "currency", "lines": [{"account_code", "debit",
+        "credit", "description"}]}. Returns {record: Result | SyncError}."""
+        raise NotImplementedError
+
+    def void_journals(self, records):
+        """Void (or delete, where the provider can't void) the records' remote journals."""
+        raise NotImplementedError
+
     # -- webhooks -----------------------------------------------------------------------------
     signature_header = None
 

@@ -256,20 +256,17 @@ class QboAdapter(ProviderAdapter):
         todo = {pid: p for pid, p in partners.items() if pid not in result}
         if not todo:
             return result
-        names = [self._display_name(p) for p in todo.values()]
+        # QuickBooks customers carry no account number: the billing account is matched to the
+        # DisplayName first (exactly), then the partner's name.
+        keys = [p["billing_account"] for p in todo.values() if p["billing_account"]]
+        keys += [self._display_name(p) for p in todo.values()]
         by_name = {
-            c["DisplayName"].lower(): c["Id"]
-            for c in self._query_in("Customer", "DisplayName", names)
+            c["DisplayName"]: c["Id"] for c in self._query_in("Customer", "DisplayName", keys)
         }
-        accounts = [p["billing_account"] for p in todo.values() if p["billing_account"]]
-        by_account = {}
-        if accounts:
-            by_account = {
-                c.get("AcctNum"): c["Id"] for c in self._query_in("Customer", "AcctNum", accounts)
-            }
+        by_name_ci = {k.lower(): v for k, v in by_name.items()}
         to_create = {}
         for pid, p in todo.items():
-            cid = by_account.get(p["billing_account"]) or by_name.get(self._display_name(p).lower())
+            cid = by_name.get(p["billing_account"]) or by_name_ci.get(self._display_name(p).lower())
             if cid:
                 result[pid] = cid
             else:
@@ -295,8 +292,6 @@ class QboAdapter(ProviderAdapter):
 
     def _customer_payload(self, p):
         payload = {"DisplayName": self._display_name(p), "CompanyName": p["name"][:100]}
-        if p["billing_account"]:
-            payload["AcctNum"] = p["billing_account"]
         if p["email"]:
             payload["PrimaryEmailAddr"] = {"Address": p["email"]}
         if p["phone"]:
@@ -559,7 +554,7 @@ class QboAdapter(ProviderAdapter):
                 continue
             for obj in self._query_in(entity, "DocNumber", todo):
                 rec = todo.get(obj.get("DocNumber"))
-                if rec is None or rec.remote_id:
+                if rec is None or rec.remote_id or self._status(obj)[0] == "voided":
                     continue
                 cust = customers.get(docs[rec]["partner"]["record"].id)
                 if obj.get("CustomerRef", {}).get("value") != cust:
@@ -653,6 +648,97 @@ class QboAdapter(ProviderAdapter):
                     sync_token=obj.get("SyncToken"),
                     remote_status="voided" if op == "void" else "deleted",
                 )
+            except SyncError as exc:
+                results[rec] = exc
+        return results
+
+    # ------------------------------------------------------------------ journals
+    def _accounts_by_code(self, codes):
+        """{code: Account Id}: a code is a QuickBooks account number (AcctNum) or name."""
+        codes = {c for c in codes if c}
+        found = {a.get("AcctNum"): a["Id"] for a in self._query_in("Account", "AcctNum", codes)}
+        rest = codes - set(found)
+        found.update({a["Name"]: a["Id"] for a in self._query_in("Account", "Name", rest)})
+        return found
+
+    def push_journals(self, records):
+        results, values = {}, {}
+        for rec in records:
+            try:
+                values[rec] = rec._qxs_journal_values()
+            except SyncError as exc:
+                results[rec] = exc
+        accounts = self._accounts_by_code(
+            li["account_code"] for v in values.values() for li in v["lines"]
+        )
+        for rec, vals in values.items():
+            missing = [
+                li["account_code"] for li in vals["lines"] if li["account_code"] not in accounts
+            ]
+            if missing:
+                results[rec] = SyncError(
+                    _(
+                        "QuickBooks has no account with number or name %s: fix the account mapping "
+                        "in the settings.",
+                        ", ".join(sorted(set(missing))),
+                    )
+                )
+                continue
+            lines = [
+                {
+                    "Description": li["description"][:4000],
+                    "Amount": round(li["debit"] or li["credit"], 2),
+                    "DetailType": "JournalEntryLineDetail",
+                    "JournalEntryLineDetail": {
+                        "PostingType": "Debit" if li["debit"] else "Credit",
+                        "AccountRef": {"value": accounts[li["account_code"]]},
+                    },
+                }
+                for li in vals["lines"]
+            ]
+            payload = {
+                "DocNumber": vals["number"][: const.QBO_DOCNUMBER_MAX],
+                "TxnDate": str(vals["date"]),
+                "PrivateNote": vals["narration"][:4000],
+                "CurrencyRef": {"value": vals["currency"]},
+                "Line": lines,
+            }
+            if rec.remote_id:
+                payload.update({"Id": rec.remote_id, "SyncToken": rec.sync_token or "0"})
+            try:
+                res = self._request(
+                    "POST",
+                    "journalentry",
+                    body=payload,
+                    request_id=self.request_key(rec, "journal", payload),
+                )
+            except SyncError as exc:
+                results[rec] = exc
+                continue
+            obj = res["JournalEntry"]
+            results[rec] = Result(
+                remote_id=obj["Id"],
+                remote_number=obj.get("DocNumber"),
+                sync_token=obj.get("SyncToken"),
+                remote_status="open",
+            )
+        return results
+
+    def void_journals(self, records):
+        """QuickBooks cannot void a journal entry through the API: it is deleted."""
+        results = {}
+        for rec in records:
+            try:
+                current = self._get(f"journalentry/{rec.remote_id}")["JournalEntry"]
+                body = {"Id": rec.remote_id, "SyncToken": current["SyncToken"]}
+                self._request(
+                    "POST",
+                    "journalentry",
+                    body=body,
+                    params={"operation": "delete"},
+                    request_id=self.request_key(rec, "delete", body),
+                )
+                results[rec] = Result(remote_status="deleted")
             except SyncError as exc:
                 results[rec] = exc
         return results

@@ -94,8 +94,17 @@ class QxsSyncRecord(models.Model):
             "next_attempt": False,
             "last_error": False,
         }
-        if rec.state == "remote_deleted" and action == "push":
-            vals["generation"] = rec.generation + 1  # sent anew: fresh request ids
+        gone = rec.state == "remote_deleted" or rec.remote_status in ("voided", "deleted")
+        if rec and gone and action == "push":
+            # The remote copy is gone or frozen: send anew, with fresh request ids.
+            vals.update(
+                {
+                    "generation": rec.generation + 1,
+                    "remote_id": False,
+                    "sync_token": False,
+                    "remote_status": False,
+                }
+            )
         if rec:
             rec.write(vals)
         else:
@@ -153,6 +162,7 @@ class QxsSyncRecord(models.Model):
     def _qxs_lock_group(self, seen_ids):
         """Lock the next group of due records (one connection, purpose and action) with
         FOR UPDATE SKIP LOCKED, so that concurrent workers never take the same record."""
+        self.env.flush_all()  # the SQL below must see every pending write
         now = fields.Datetime.now()
         query = """
             SELECT id, connection_id, purpose, action FROM qxs_sync_record

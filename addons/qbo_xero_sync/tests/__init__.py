@@ -1,1 +1,1 @@
-from . import test_posting
+from . import test_posting, test_qbo_sync

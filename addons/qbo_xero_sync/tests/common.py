@@ -1,0 +1,124 @@
+"""Shared set-up: a real Odoo company connected to the project's local API emulators.
+
+The emulators live in the repository's top-level ``tests/emulators`` package; they are started
+in this process on a free port and spoken to over real HTTP by the real SDKs.
+"""
+
+import sys
+from pathlib import Path
+
+from odoo import fields
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from tests.emulators import get_emulator_class  # noqa: E402
+
+
+class QxsCase(AccountTestInvoicingCommon):
+    """A company connected to one emulator (``provider``), with mapped taxes and products."""
+
+    provider = "qbo"
+    emulator_config = {}
+    default_revenue_code = "Services"
+    revenue_code_a = "DES-001"  # the SKU of the seeded "Design" item
+    revenue_code_b = "Consulting Hours"  # no such item: created as a Service item
+    tax_code = "California"  # the seeded 8.25 % sales tax code
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.emulator = get_emulator_class(cls.provider)(**cls.emulator_config).start()
+        cls.addClassCleanup(cls.emulator.stop)
+        cls.summary = cls.emulator.seed()
+        cls.connection = cls._connect(cls.env.company, cls.emulator)
+        # A sale tax whose rate matches the emulator's, so that totals agree to the cent.
+        cls.tax_sale = cls.env["account.tax"].create(
+            {
+                "name": "Sales tax 8.25%",
+                "amount": 8.25,
+                "type_tax_use": "sale",
+                "company_id": cls.env.company.id,
+                "qxs_tax_code": cls.tax_code,
+            }
+        )
+        cls.product_a.qxs_revenue_code = cls.revenue_code_a
+        cls.product_b.qxs_revenue_code = cls.revenue_code_b
+        cls.partner_a.name = "Odoo Test Customer A"
+
+    @classmethod
+    def _connect(cls, company, emulator):
+        config = emulator.config
+        tokens = emulator.issue_tokens()
+        conn = cls.env["qxs.connection"].create(
+            {
+                "name": f"{company.name} emulator",
+                "company_id": company.id,
+                "provider": cls.provider,
+                "environment": "custom",
+                "custom_base_url": emulator.base_url,
+                "client_id": config["client_id"],
+                "client_secret": config["client_secret"],
+                "webhook_key": config.get("webhook_verifier_token") or config.get("webhook_key"),
+                "default_income_account": "Sales of Product Income",
+                "default_revenue_code": cls.default_revenue_code,
+                "payment_journal_id": cls.company_data["default_journal_bank"].id
+                if company == cls.env.company
+                else False,
+            }
+        )
+        conn.write(
+            conn._qxs_token_values(tokens)
+            | {
+                "state": "connected",
+                "remote_org_id": tokens.get("realm_id") or tokens.get("tenant_id"),
+            }
+        )
+        return conn
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.reset()
+        self.summary = self.emulator.seed()
+        self.connection.sudo().write(
+            self.connection._qxs_token_values(self.emulator.issue_tokens())
+        )
+
+    # ------------------------------------------------------------------ helpers
+    def sync(self):
+        """Run the sync cron once (as the scheduler would, outside any user action)."""
+        return self.env["qxs.sync.record"]._cron_sync()
+
+    def poll(self):
+        return self.env["qxs.sync.record"]._cron_poll()
+
+    def make_due(self):
+        """Make records that wait for a retry due now (instead of sleeping)."""
+        self.env["qxs.sync.record"].search([("state", "=", "pending")]).write(
+            {"next_attempt": fields.Datetime.now()}
+        )
+
+    def invoice(
+        self,
+        amounts=(100.0,),
+        move_type="out_invoice",
+        partner=None,
+        post=True,
+        taxes=None,
+        products=None,
+    ):
+        return self.init_invoice(
+            move_type,
+            partner=partner or self.partner_a,
+            amounts=list(amounts),
+            post=post,
+            taxes=taxes if taxes is not None else self.tax_sale,
+            products=products,
+        )
+
+    @staticmethod
+    def record(move):
+        return move._qxs_document_record()
