@@ -1,7 +1,853 @@
-"""Xero adapter (xero-python)."""
+"""Xero adapter (xero-python).
 
-from .base import ProviderAdapter
+Facts honoured here (API_NOTES.md §0, §3-4 of the project notes; developer.xero.com):
+- xero-python silently retries PUTs on 429/503 and has no default timeout: its urllib3 retries
+  are turned off (the engine retries) and every call carries ``_request_timeout``.
+- token URLs are class attributes of ``TokenApi``: they are set on the instance only, so that
+  several connections (production, emulator) live side by side in one process.
+- batches are not transactional: always ``summarize_errors=False``, each element's own
+  ValidationErrors land on its own document; writes carry an Idempotency-Key.
+- tax is rounded per line to 2 decimals: each line carries Odoo's LineAmount and TaxAmount, so
+  that Xero's total equals Odoo's.
+"""
+
+import json
+import logging
+import time
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlencode
+
+import urllib3
+from xero_python.accounting import (
+    AccountingApi,
+    Allocation,
+    Allocations,
+    Contact,
+    Contacts,
+    CreditNote,
+    CreditNotes,
+    CurrencyCode,
+    Invoice,
+    Invoices,
+    LineAmountTypes,
+    LineItem,
+    ManualJournal,
+    ManualJournalLine,
+    ManualJournals,
+)
+from xero_python.api_client import ApiClient, Configuration
+from xero_python.api_client.oauth2 import OAuth2Token, TokenApi
+from xero_python.api_client.serializer import serialize
+from xero_python.exceptions import (
+    AccountingBadRequestException,
+    ApiException,
+    HTTPStatusException,
+    NotFoundException,
+    RateLimitException,
+)
+from xero_python.identity import IdentityApi
+
+from odoo import _
+
+from .. import const
+from ..exceptions import AUTH, GONE, RETRY, USER, SyncError
+from .base import ProviderAdapter, RemoteState, Result
+
+_logger = logging.getLogger(__name__)
+
+TIMEOUT = (10, 60)  # (connect, read) seconds
+STATUS = {"PAID": "paid", "VOIDED": "voided", "DELETED": "deleted"}
+NO_RETRY = urllib3.Retry(
+    total=0,
+    read=False,
+    redirect=0,
+    status=0,
+    respect_retry_after_header=False,
+    raise_on_status=False,
+)
+
+
+def _enum(value):
+    """The string of an SDK enum (or the value itself)."""
+    return getattr(value, "value", value)
 
 
 class XeroAdapter(ProviderAdapter):
     code = "xero"
+
+    def __init__(self, connection):
+        super().__init__(connection)
+        self._client = None
+        self._cache = {}
+
+    # ------------------------------------------------------------------ endpoints and clients
+    def _url(self, key):
+        conn = self.connection
+        if conn.environment == "custom":
+            return conn.custom_base_url.rstrip("/") + const.XERO_CUSTOM_PATHS[key]
+        return const.XERO_URLS[key]
+
+    def _scopes(self):
+        if self.connection.xero_scope_set == "legacy":
+            return const.XERO_SCOPES_LEGACY
+        return const.XERO_SCOPES_GRANULAR
+
+    def _api_client(self, token=None):
+        conn = self.connection
+        tokens = {
+            "access_token": token,
+            "token_type": "Bearer",
+            "scope": self._scopes(),
+            "expires_in": 1800,
+            "expires_at": time.time() + 1800,
+        }
+        client = ApiClient(
+            Configuration(
+                oauth2_token=OAuth2Token(client_id=conn.client_id, client_secret=conn.client_secret)
+            ),
+            pool_threads=1,
+            oauth2_token_getter=lambda: tokens,
+            # The connection owns refreshing; xero-python must never spend the refresh token.
+            oauth2_token_saver=lambda _token: None,
+        )
+        client.rest_client.pool_manager.connection_pool_kw["retries"] = NO_RETRY
+        client.rest_client.pool_manager.clear()
+        return client
+
+    def _token_call(self, form):
+        """POST the token endpoint (authorization code or refresh); returns the token dict."""
+        client = self._api_client()
+        form = {
+            **form,
+            "client_id": self.connection.client_id,
+            "client_secret": self.connection.client_secret,
+        }
+        try:
+            response, status, _headers = client.call_api(
+                self._url("token"),
+                "POST",
+                header_params={
+                    "Accept": "application/json",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+                post_params=form,
+                auth_settings=None,
+                _preload_content=False,
+                _request_timeout=TIMEOUT,
+            )
+        except ApiException as exc:
+            status = exc.status or 0
+            kind = RETRY if status in (0, 429) or status >= 500 else AUTH
+            raise SyncError(
+                _(
+                    "Xero refused the authorisation: %(s)s %(b)s",
+                    s=status,
+                    b=getattr(exc.http_resp, "data", b"")[:300],
+                ),
+                kind=kind,
+            ) from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise SyncError(_("Xero could not be reached: %s", exc), kind=RETRY) from exc
+        data = json.loads(response.data or b"{}")
+        if status != 200 or "access_token" not in data:
+            raise SyncError(
+                _("Xero refused the authorisation: %(s)s %(e)s", s=status, e=data.get("error", "")),
+                kind=AUTH,
+            )
+        return data
+
+    def authorize_url(self, state, redirect_uri):
+        query = {
+            "response_type": "code",
+            "client_id": self.connection.client_id,
+            "redirect_uri": redirect_uri,
+            "scope": " ".join(self._scopes()),
+            "state": state,
+        }
+        return f"{self._url('authorize')}?{urlencode(query)}"
+
+    def exchange_code(self, code, params, redirect_uri):
+        return self._token_call(
+            {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        )
+
+    def refresh_tokens(self, refresh_token):
+        return self._token_call(
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "scope": " ".join(self._scopes()),
+            }
+        )
+
+    def revoke(self):
+        token = self.connection.refresh_token
+        if not token:
+            return
+        api = TokenApi(self._api_client(), self.connection.client_id, self.connection.client_secret)
+        api.revoke_token_url = self._url("revoke")  # instance attribute, not the class one
+        try:
+            api.revoke_token(token)
+        except Exception as exc:
+            raise SyncError(_("Xero did not revoke the token: %s", exc), kind=RETRY) from exc
+
+    def list_organisations(self, params):
+        token = self.connection.access_token
+        identity = IdentityApi(self._api_client(token), base_url=self._url("connections"))
+        try:
+            connections = identity.get_connections(_request_timeout=TIMEOUT)
+        except ApiException as exc:
+            raise SyncError(_("Xero did not list the organisations: %s", exc.reason)) from exc
+        return [
+            {"id": c.tenant_id, "name": c.tenant_name}
+            for c in connections
+            if (c.tenant_type or "ORGANISATION") == "ORGANISATION"
+        ]
+
+    def _api(self, force_refresh=False):
+        if self._client is None or force_refresh:
+            token = self.connection._qxs_access_token(force_refresh=force_refresh)
+            self._api_client_obj = self._api_client(token)
+            self._client = AccountingApi(self._api_client_obj, base_url=self._url("api"))
+        return self._client
+
+    # ------------------------------------------------------------------ one request entry point
+    def _call(self, method, *args, **kwargs):
+        """Every Accounting API call goes through here: token, tenant, timeout, rate limits,
+        error mapping."""
+        tenant = self.connection.remote_org_id
+        if not tenant:
+            raise SyncError(_("Choose the Xero organisation on the connection."), kind=AUTH)
+        minute = self._cache.get("minute_remaining")
+        if minute is not None and minute <= 0:
+            raise SyncError(
+                _("Xero's 60 calls per minute are used up; retrying in a minute."),
+                kind=RETRY,
+                retry_after=60,
+            )
+        day = self._cache.get("day_remaining")
+        if day is not None and day <= 0:
+            raise SyncError(
+                _("Xero's daily limit of 5,000 calls is used up; retrying later."),
+                kind=RETRY,
+                retry_after=3600,
+            )
+        kwargs.setdefault("_request_timeout", TIMEOUT)
+        for attempt in (1, 2):
+            api = self._api(force_refresh=attempt == 2)
+            try:
+                result = getattr(api, method)(tenant, *args, **kwargs)
+                self._note_limits(self._api_client_obj.last_response)
+                return result
+            except RateLimitException as exc:
+                retry_after = int((exc.headers or {}).get("Retry-After") or 60)
+                raise SyncError(
+                    _(
+                        "Xero rate limit reached (%(p)s); retrying in %(s)s s.",
+                        p=exc.rate_limit or "429",
+                        s=retry_after,
+                    ),
+                    kind=RETRY,
+                    retry_after=retry_after,
+                    code=429,
+                ) from exc
+            except AccountingBadRequestException as exc:
+                raise SyncError(self._bad_request_message(exc), kind=USER, code=400) from exc
+            except NotFoundException as exc:
+                raise SyncError(
+                    _("Xero: the document no longer exists."), kind=GONE, code=404
+                ) from exc
+            except HTTPStatusException as exc:
+                if exc.status == 401 and attempt == 1:
+                    continue  # refused token: refresh once and try again
+                kind = RETRY if (exc.status or 0) >= 500 else AUTH
+                raise SyncError(
+                    _("Xero error %(s)s: %(r)s", s=exc.status, r=exc.reason),
+                    kind=kind,
+                    code=exc.status,
+                ) from exc
+            except ApiException as exc:
+                raise SyncError(
+                    _("Xero could not be reached: %s", exc.reason or exc), kind=RETRY
+                ) from exc
+            except urllib3.exceptions.HTTPError as exc:
+                raise SyncError(_("Xero could not be reached: %s", exc), kind=RETRY) from exc
+        raise SyncError(_("Xero refused the access token twice."), kind=AUTH)
+
+    def _note_limits(self, response):
+        if response is None:
+            return
+        for header, key in (
+            ("X-MinLimit-Remaining", "minute_remaining"),
+            ("X-DayLimit-Remaining", "day_remaining"),
+        ):
+            value = response.getheader(header)
+            if value is not None and value.lstrip("-").isdigit():
+                self._cache[key] = int(value)
+
+    def store_limits(self):
+        """Show the remaining budget on the connection (called once per group by the engine)."""
+        if "day_remaining" in self._cache:
+            self.connection.write(
+                {
+                    "rate_day_remaining": self._cache["day_remaining"],
+                    "rate_minute_remaining": self._cache.get("minute_remaining", 0),
+                }
+            )
+
+    @staticmethod
+    def _bad_request_message(exc):
+        try:
+            data = exc.error_data
+        except (ValueError, TypeError):
+            return _("Xero refused the request: %s", exc.reason)
+        messages = [
+            err.get("Message")
+            for el in data.get("Elements", [])
+            for err in el.get("ValidationErrors", [])
+        ]
+        messages = [m for m in messages if m] or [data.get("Message") or data.get("Detail")]
+        return _("Xero: %s", "; ".join(str(m) for m in messages if m))
+
+    @staticmethod
+    def _element_errors(element):
+        errors = [v.message for v in (element.validation_errors or []) if v.message]
+        return "; ".join(errors) or _("Xero refused it without a message.")
+
+    # ------------------------------------------------------------------ mapping
+    def _accounts(self):
+        if "accounts" not in self._cache:
+            accounts = self._call("get_accounts").accounts or []
+            self._cache["accounts"] = {a.code: a for a in accounts if a.code}
+        return self._cache["accounts"]
+
+    def _tax_types(self):
+        if "tax_types" not in self._cache:
+            rates = self._call("get_tax_rates").tax_rates or []
+            self._cache["tax_types"] = {r.tax_type: r for r in rates}
+        return self._cache["tax_types"]
+
+    def _check_document(self, doc):
+        """Refuse a document before sending it when a code does not exist in Xero."""
+        accounts, taxes = self._accounts(), self._tax_types()
+        problems = []
+        for line in doc["lines"]:
+            code = line["revenue_code"]
+            account = accounts.get(code)
+            if not account:
+                problems.append(
+                    _(
+                        "Revenue code %s is not an account code in Xero: set the "
+                        "product's revenue code to a Xero revenue account code.",
+                        code,
+                    )
+                )
+            elif _enum(account.type) not in const.XERO_REVENUE_TYPES:
+                problems.append(
+                    _(
+                        "Xero account %(c)s is of type %(t)s, not a revenue type: "
+                        "use the code of a revenue account.",
+                        c=code,
+                        t=_enum(account.type),
+                    )
+                )
+            elif _enum(account.status) == "ARCHIVED":
+                problems.append(_("Xero account %s is archived.", code))
+            if len(line["tax_codes"]) > 1:
+                problems.append(
+                    _(
+                        "A Xero line takes one tax rate; a line has %s.",
+                        ", ".join(line["tax_codes"]),
+                    )
+                )
+            for tax_type in line["tax_codes"]:
+                rate = taxes.get(tax_type)
+                if not rate:
+                    problems.append(
+                        _(
+                            "Tax type %s does not exist in Xero: fix the tax code on "
+                            "the Odoo tax.",
+                            tax_type,
+                        )
+                    )
+                elif _enum(rate.status) not in (None, "ACTIVE"):
+                    problems.append(_("Xero tax rate %s is not active.", tax_type))
+        if problems:
+            raise SyncError("\n".join(dict.fromkeys(problems)))
+
+    def _contacts(self, docs):
+        """{partner id: ContactID | SyncError}: bound, else the contact whose AccountNumber
+        equals the billing account exactly, else a new contact (one PUT for all)."""
+        Binding = self.env["qxs.sync.record"].sudo()
+        partners = {d["partner"]["record"].id: d["partner"] for d in docs}
+        bound = Binding.search(
+            [
+                ("connection_id", "=", self.connection.id),
+                ("purpose", "=", "customer"),
+                ("res_id", "in", list(partners)),
+                ("remote_id", "!=", False),
+            ]
+        )
+        result = {b.res_id: b.remote_id for b in bound}
+        todo = {pid: p for pid, p in partners.items() if pid not in result}
+        for pid, p in list(todo.items()):
+            if not p["billing_account"]:
+                continue
+            number = p["billing_account"].replace('"', "")
+            found = self._call("get_contacts", where=f'AccountNumber=="{number}"').contacts or []
+            exact = [c for c in found if c.account_number == p["billing_account"]]
+            if exact:
+                result[pid] = exact[0].contact_id
+                del todo[pid]
+        if todo:
+            order = list(todo)
+            contacts = [
+                Contact(
+                    name=todo[pid]["name"][:255],
+                    account_number=todo[pid]["billing_account"] or None,
+                    email_address=todo[pid]["email"] or None,
+                )
+                for pid in order
+            ]
+            body = Contacts(contacts=contacts)
+            answer = self._call(
+                "create_contacts",
+                body,
+                summarize_errors=False,
+                idempotency_key=self.request_key(
+                    Binding.browse(), "contacts", [p["name"] for p in todo.values()]
+                ),
+            )
+            for pid, contact in zip(order, answer.contacts or []):
+                if contact.has_validation_errors or contact.validation_errors:
+                    message = self._element_errors(contact)
+                    if "name" in message.lower():
+                        message = _(
+                            "%(m)s Set the customer's billing account to that Xero "
+                            "contact's account number to use it, or rename the "
+                            "customer.",
+                            m=message,
+                        )
+                    result[pid] = SyncError(_("Xero contact: %s", message))
+                else:
+                    result[pid] = contact.contact_id
+        for pid, cid in result.items():
+            if not isinstance(cid, SyncError) and pid in todo:
+                Binding._qxs_bind(self.connection, "customer", partners[pid]["record"], cid)
+        return result
+
+    # ------------------------------------------------------------------ documents
+    def _line_items(self, doc):
+        items = []
+        for line in doc["lines"]:
+            tax_included = line["tax_included"]
+            amount = line["price_total"] if tax_included else line["price_subtotal"]
+            items.append(
+                LineItem(
+                    description=line["description"][:4000] or line["product_name"] or "-",
+                    quantity=line["quantity"],
+                    unit_amount=line["price_unit"],
+                    discount_rate=line["discount"] or None,
+                    account_code=line["revenue_code"],
+                    tax_type=line["tax_codes"][0] if line["tax_codes"] else "NONE",
+                    # Odoo's own amounts: Xero's per-line rounding then gives Odoo's total.
+                    line_amount=round(amount, 2),
+                    tax_amount=round(line["price_total"] - line["price_subtotal"], 2),
+                )
+            )
+        return items
+
+    def _amount_type(self, doc):
+        if not any(li["tax_codes"] for li in doc["lines"]):
+            return LineAmountTypes.NOTAX
+        if any(li["tax_included"] for li in doc["lines"]):
+            return LineAmountTypes.INCLUSIVE
+        return LineAmountTypes.EXCLUSIVE
+
+    @staticmethod
+    def _currency(code):
+        try:
+            return CurrencyCode[code]
+        except KeyError as exc:
+            raise SyncError(_("Xero does not know the currency %s.", code)) from exc
+
+    def _document(self, rec, doc, contact_id):
+        common = {
+            "contact": Contact(contact_id=contact_id),
+            "line_items": self._line_items(doc),
+            "date": doc["date"],
+            "line_amount_types": self._amount_type(doc),
+            "reference": doc["reference"][:255] or None,
+            "currency_code": self._currency(doc["currency"]),
+            "status": "AUTHORISED",
+        }
+        if doc["kind"] == "invoice":
+            return Invoice(
+                type="ACCREC",
+                invoice_id=rec.remote_id or None,
+                invoice_number=doc["number"],
+                due_date=doc["due_date"],
+                **common,
+            )
+        return CreditNote(
+            type="ACCRECCREDIT",
+            credit_note_id=rec.remote_id or None,
+            credit_note_number=doc["number"],
+            **common,
+        )
+
+    def push_documents(self, records):
+        results, docs = {}, {}
+        for rec in records:
+            try:
+                doc = rec.move_id._qxs_document_values(self.connection)
+                self._check_document(doc)
+                docs[rec] = doc
+            except SyncError as exc:
+                results[rec] = exc
+        if not docs:
+            return results
+        contacts = self._contacts(list(docs.values()))
+        self._link_existing(docs, results)
+        for kind in ("invoice", "credit_note"):
+            group = [
+                (rec, doc)
+                for rec, doc in docs.items()
+                if doc["kind"] == kind and rec not in results
+            ]
+            ready = []
+            for rec, doc in group:
+                contact = contacts.get(doc["partner"]["record"].id)
+                if isinstance(contact, SyncError):
+                    results[rec] = contact
+                    continue
+                try:
+                    ready.append((rec, doc, self._document(rec, doc, contact)))
+                except SyncError as exc:
+                    results[rec] = exc
+            for start in range(0, len(ready), const.XERO_BATCH_SIZE):
+                chunk = ready[start : start + const.XERO_BATCH_SIZE]
+                results.update(self._send_chunk(kind, chunk))
+        self.store_limits()
+        return results
+
+    def _send_chunk(self, kind, chunk):
+        objs = [obj for _rec, _doc, obj in chunk]
+        salt = [(rec.id, rec.generation, rec.remote_id or "") for rec, _doc, _obj in chunk]
+        key = self.request_key(chunk[0][0].browse(), kind, [[serialize(o) for o in objs], salt], 64)
+        try:
+            if kind == "invoice":
+                answer = self._call(
+                    "update_or_create_invoices",
+                    Invoices(invoices=objs),
+                    summarize_errors=False,
+                    unitdp=4,
+                    idempotency_key=key,
+                )
+                elements = answer.invoices or []
+            else:
+                answer = self._call(
+                    "update_or_create_credit_notes",
+                    CreditNotes(credit_notes=objs),
+                    summarize_errors=False,
+                    unitdp=4,
+                    idempotency_key=key,
+                )
+                elements = answer.credit_notes or []
+        except SyncError as exc:
+            return {rec: self._explain(exc, rec) for rec, _doc, _obj in chunk}
+        out = {}
+        for (rec, doc, _obj), element in zip(chunk, elements):
+            if element.has_errors or element.validation_errors:
+                out[rec] = self._explain(
+                    SyncError(_("Xero: %s", self._element_errors(element)), code=400), rec
+                )
+                continue
+            if kind == "invoice":
+                remote_id, number = element.invoice_id, element.invoice_number
+            else:
+                remote_id, number = element.credit_note_id, element.credit_note_number
+            note = None
+            if kind == "credit_note":
+                note = self._allocate(rec, doc, remote_id)
+            out[rec] = Result(
+                remote_id=remote_id,
+                remote_number=number,
+                remote_total=float(element.total or 0.0),
+                remote_status=self._status_of(element)[0],
+                message=note,
+            )
+        return out
+
+    @staticmethod
+    def _explain(exc, rec):
+        """Add what to do when Xero refuses to change a paid or voided document."""
+        text = exc.message.lower()
+        if rec.remote_id and ("status" in text or "payment" in text or "allocated" in text):
+            exc.message += " " + _(
+                "Xero does not change an invoice that is paid, part-paid or voided. Remove the "
+                "payment in Xero first, or leave this invoice as it is and correct it with a "
+                "credit note."
+            )
+        return exc
+
+    def _link_existing(self, docs, results):
+        """Before creating invoices, look them up by InvoiceNumber: a write applied remotely
+        but lost before Odoo committed is linked, never created twice."""
+        todo = {
+            d["number"]: rec
+            for rec, d in docs.items()
+            if d["kind"] == "invoice" and not rec.remote_id and rec not in results
+        }
+        if not todo:
+            return
+        found = self._call("get_invoices", invoice_numbers=list(todo), page=1).invoices or []
+        for inv in found:
+            rec = todo.get(inv.invoice_number)
+            status = _enum(inv.status)
+            if rec and status not in ("VOIDED", "DELETED"):
+                rec.write({"remote_id": inv.invoice_id})
+
+    def _allocate(self, rec, doc, credit_note_id):
+        """Allocate the credit note to its invoice when Odoo reconciled them."""
+        origin = doc["origin_move"]
+        if not origin:
+            return None
+        origin_rec = origin._qxs_document_record()
+        partials = rec.move_id.line_ids.matched_debit_ids.filtered(
+            lambda p: p.debit_move_id.move_id == origin
+        )
+        amount = sum(partials.mapped("amount"))
+        if not amount or not origin_rec.remote_id or origin_rec.connection_id != rec.connection_id:
+            return None
+        body = Allocations(
+            allocations=[
+                Allocation(
+                    invoice=Invoice(invoice_id=origin_rec.remote_id),
+                    amount=round(amount, 2),
+                    date=doc["date"],
+                )
+            ]
+        )
+        try:
+            self._call(
+                "create_credit_note_allocation",
+                credit_note_id,
+                body,
+                summarize_errors=False,
+                idempotency_key=self.request_key(rec, "allocation", [credit_note_id, amount]),
+            )
+        except SyncError as exc:
+            return _("The allocation to %(inv)s failed: %(msg)s", inv=origin.name, msg=exc.message)
+        return _("Allocated %(amount)s to %(inv)s.", amount=amount, inv=origin.name)
+
+    def void_documents(self, records):
+        results = {}
+        for rec in records:
+            try:
+                if rec.move_id.move_type == "out_refund":
+                    body = CreditNotes(
+                        credit_notes=[CreditNote(credit_note_id=rec.remote_id, status="VOIDED")]
+                    )
+                    self._call(
+                        "update_credit_note",
+                        rec.remote_id,
+                        body,
+                        idempotency_key=self.request_key(rec, "void", rec.remote_id),
+                    )
+                else:
+                    body = Invoices(invoices=[Invoice(invoice_id=rec.remote_id, status="VOIDED")])
+                    self._call(
+                        "update_invoice",
+                        rec.remote_id,
+                        body,
+                        idempotency_key=self.request_key(rec, "void", rec.remote_id),
+                    )
+                results[rec] = Result(remote_status="voided")
+            except SyncError as exc:
+                results[rec] = self._explain(exc, rec)
+        return results
+
+    # ------------------------------------------------------------------ status back
+    @staticmethod
+    def _status_of(element):
+        status = _enum(element.status)
+        total = float(element.total or 0.0)
+        due = element.amount_due if hasattr(element, "amount_due") else element.remaining_credit
+        due = float(due if due is not None else total)
+        paid = round(total - due, 2)
+        if status in STATUS:
+            return STATUS[status], (paid if status == "PAID" else 0.0)
+        return ("partial" if paid > 0 else "open"), paid
+
+    def _state(self, element, remote_id):
+        status, paid = self._status_of(element)
+        return RemoteState(
+            remote_id=remote_id, status=status, amount_paid=paid, total=float(element.total or 0.0)
+        )
+
+    def read_states(self, records):
+        results = {}
+        invoices = records.filtered(lambda r: r.move_id.move_type != "out_refund")
+        if invoices:
+            try:
+                found = {
+                    i.invoice_id: i
+                    for i in self._call(
+                        "get_invoices", i_ds=invoices.mapped("remote_id"), page=1
+                    ).invoices
+                    or []
+                }
+                for rec in invoices:
+                    inv = found.get(rec.remote_id)
+                    results[rec] = (
+                        self._state(inv, rec.remote_id)
+                        if inv
+                        else RemoteState(remote_id=rec.remote_id, status="deleted")
+                    )
+            except SyncError as exc:
+                results.update(dict.fromkeys(invoices, exc))
+        for rec in records - invoices:
+            try:
+                notes = self._call("get_credit_note", rec.remote_id).credit_notes or []
+                results[rec] = (
+                    self._state(notes[0], rec.remote_id)
+                    if notes
+                    else RemoteState(remote_id=rec.remote_id, status="deleted")
+                )
+            except SyncError as exc:
+                results[rec] = (
+                    RemoteState(remote_id=rec.remote_id, status="deleted")
+                    if exc.kind == GONE
+                    else exc
+                )
+        self.store_limits()
+        return results
+
+    def fetch_changes(self, since):
+        """GET Invoices and CreditNotes modified since the last poll, page by page."""
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        states = []
+        for method, attr, id_attr in (
+            ("get_invoices", "invoices", "invoice_id"),
+            ("get_credit_notes", "credit_notes", "credit_note_id"),
+        ):
+            page = 1
+            while True:
+                kwargs = {"if_modified_since": since, "page": page}
+                if method == "get_invoices":
+                    kwargs["where"] = 'Type=="ACCREC"'
+                elements = getattr(self._call(method, **kwargs), attr) or []
+                states += [self._state(e, getattr(e, id_attr)) for e in elements]
+                if len(elements) < const.XERO_PAGE_SIZE:
+                    break
+                page += 1
+        self.store_limits()
+        return states, now - timedelta(minutes=1)
+
+    def remote_url(self, record):
+        if not record.remote_id:
+            return False
+        if self.connection.environment == "custom":
+            return f"{self.connection.custom_base_url.rstrip('/')}/app/invoice/{record.remote_id}"
+        if record.move_id.move_type == "out_refund":
+            return const.XERO_APP_CREDIT_NOTE_URL % record.remote_id
+        return const.XERO_APP_INVOICE_URL % record.remote_id
+
+    # ------------------------------------------------------------------ journals
+    def push_journals(self, records):
+        results, values = {}, {}
+        accounts = self._accounts()
+        for rec in records:
+            try:
+                vals = rec._qxs_journal_values()
+                missing = sorted(
+                    {
+                        li["account_code"]
+                        for li in vals["lines"]
+                        if li["account_code"] not in accounts
+                    }
+                )
+                if missing:
+                    raise SyncError(
+                        _(
+                            "Xero has no account with code %s: fix the account "
+                            "mapping in the settings.",
+                            ", ".join(missing),
+                        )
+                    )
+                values[rec] = vals
+            except SyncError as exc:
+                results[rec] = exc
+        for rec, vals in values.items():
+            journal = ManualJournal(
+                manual_journal_id=rec.remote_id or None,
+                narration=vals["narration"][:4000],
+                date=vals["date"],
+                status="POSTED",
+                line_amount_types=LineAmountTypes.NOTAX,
+                journal_lines=[
+                    ManualJournalLine(
+                        line_amount=round((li["debit"] or 0.0) - (li["credit"] or 0.0), 2),
+                        account_code=li["account_code"],
+                        description=li["description"][:4000],
+                        tax_type="NONE",
+                    )
+                    for li in vals["lines"]
+                ],
+            )
+            key = self.request_key(rec, "journal", serialize(journal), 64)
+            try:
+                answer = self._call(
+                    "update_or_create_manual_journals",
+                    ManualJournals(manual_journals=[journal]),
+                    summarize_errors=False,
+                    idempotency_key=key,
+                )
+            except SyncError as exc:
+                results[rec] = exc
+                continue
+            element = (answer.manual_journals or [None])[0]
+            if element is None or element.validation_errors:
+                results[rec] = SyncError(
+                    _("Xero: %s", self._element_errors(element))
+                    if element
+                    else _("Xero gave no answer.")
+                )
+                continue
+            results[rec] = Result(
+                remote_id=element.manual_journal_id,
+                remote_number=vals["number"],
+                remote_status="open",
+            )
+        self.store_limits()
+        return results
+
+    def void_journals(self, records):
+        results = {}
+        for rec in records:
+            journal = ManualJournal(
+                manual_journal_id=rec.remote_id, status="VOIDED", narration="void"
+            )
+            try:
+                self._call(
+                    "update_manual_journal",
+                    rec.remote_id,
+                    ManualJournals(manual_journals=[journal]),
+                    idempotency_key=self.request_key(rec, "void", rec.remote_id),
+                )
+                results[rec] = Result(remote_status="voided")
+            except SyncError as exc:
+                results[rec] = exc
+        return results
+
+    # ------------------------------------------------------------------ webhooks
+    signature_header = "x-xero-signature"
+
+    def parse_webhook(self, payload):
+        """{tenant id: {invoice / credit note ids}}; voids and deletes arrive as UPDATE."""
+        out = {}
+        for event in (payload or {}).get("events", []) if isinstance(payload, dict) else []:
+            if event.get("eventCategory") in ("INVOICE", "CREDITNOTE"):
+                out.setdefault(event.get("tenantId"), set()).add(event.get("resourceId"))
+        return out

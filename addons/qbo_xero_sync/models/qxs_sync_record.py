@@ -454,6 +454,18 @@ class QxsSyncRecord(models.Model):
         new_amount = (remote.amount_paid or 0.0) - self.remote_paid_amount
         if float_is_zero(new_amount, precision_rounding=currency.rounding) or new_amount < 0:
             return
+        if move.move_type == "out_refund":
+            # A credit note "paid" remotely was allocated or refunded there: Odoo's own
+            # reconciliation stays the reference; the accountant gets a note.
+            move.message_post(
+                body=_(
+                    "%(amount)s of this credit note was allocated or refunded " "in %(p)s.",
+                    amount=new_amount,
+                    p=self._qxs_provider_label(),
+                )
+            )
+            self.remote_paid_amount = remote.amount_paid
+            return
         if move.state != "posted" or move.payment_state in ("paid", "in_payment"):
             self.remote_paid_amount = remote.amount_paid
             return

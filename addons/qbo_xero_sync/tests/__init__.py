@@ -1,1 +1,1 @@
-from . import test_posting, test_qbo_sync
+from . import test_posting, test_qbo_sync, test_xero_sync
