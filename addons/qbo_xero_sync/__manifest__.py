@@ -25,6 +25,4 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
-    "installable": True,
-    "application": False,
 }

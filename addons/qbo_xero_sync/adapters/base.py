@@ -39,9 +39,9 @@ class ProviderAdapter:
     registry = {}
 
     def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
         if cls.code:
             ProviderAdapter.registry[cls.code] = cls
+        return super().__init_subclass__(**kwargs)
 
     def __init__(self, connection):
         self.connection = connection  # sudo'd qxs.connection

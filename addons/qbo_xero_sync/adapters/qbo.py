@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 from intuitlib.client import AuthClient
+from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 from quickbooks import QuickBooks
 from quickbooks.exceptions import AuthorizationException, QuickbooksException
@@ -111,7 +112,9 @@ class QboAdapter(ProviderAdapter):
             raise SyncError(_("QuickBooks could not be reached: %s", exc), kind=RETRY) from exc
 
     def authorize_url(self, state, redirect_uri):
-        return self._auth_client(redirect_uri).get_authorization_url(const.QBO_SCOPES, state)
+        # intuit-oauth takes its own Scopes enum, not the scope strings.
+        scopes = [Scopes(scope) for scope in const.QBO_SCOPES]
+        return self._auth_client(redirect_uri).get_authorization_url(scopes, state)
 
     def exchange_code(self, code, params, redirect_uri):
         realm = params.get("realmId")

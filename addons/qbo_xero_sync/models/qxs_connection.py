@@ -213,6 +213,17 @@ class QxsConnection(models.Model):
         if orgs and (len(orgs) == 1 or self.remote_org_id not in [o["id"] for o in orgs]):
             self.write({"remote_org_id": orgs[0]["id"], "remote_org_name": orgs[0]["name"]})
         self.message_post(body=_("Connected to %(org)s.", org=self.remote_org_name or "?"))
+        self._qxs_resume_queue()
+
+    def _qxs_resume_queue(self):
+        """Documents that waited for the connection are sent now."""
+        waiting = (
+            self.env["qxs.sync.record"]
+            .sudo()
+            .search([("connection_id", "in", self.ids), ("state", "=", "pending")])
+        )
+        waiting.write({"next_attempt": False})
+        self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
 
     def action_disconnect(self):
         for conn in self:
@@ -263,6 +274,9 @@ class QxsConnection(models.Model):
         nothing may be committed, a savepoint of the test transaction stands in for it."""
         if self.env["account.move"]._can_commit():
             with self.env.registry.cursor() as cr:
+                # READ COMMITTED: a row lock waited for returns the row as the other worker
+                # committed it (Odoo's REPEATABLE READ raises a serialization failure instead).
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                 yield self.env(cr=cr, su=True)
         else:
             with self.env.cr.savepoint():

@@ -7,9 +7,12 @@ from odoo.tools import float_compare, float_is_zero
 
 from .. import const
 from ..adapters import RemoteState
-from ..exceptions import GONE, RETRY, SyncError
+from ..exceptions import AUTH, GONE, RETRY, SyncError
 
 _logger = logging.getLogger(__name__)
+
+# First key of the advisory lock taken on a connection while its records are sent ("QXS").
+CONNECTION_LOCK = 0x515853
 
 
 class QxsSyncRecord(models.Model):
@@ -160,31 +163,55 @@ class QxsSyncRecord(models.Model):
         ]
 
     def _qxs_lock_group(self, seen_ids):
-        """Lock the next group of due records (one connection, purpose and action) with
-        FOR UPDATE SKIP LOCKED, so that concurrent workers never take the same record."""
+        """Lock the next group of due records (one connection, purpose and action).
+
+        One worker at a time sends a connection's records: a transaction-level advisory lock on
+        the connection, released by the commit after the group, is taken first (two workers
+        sending one company's groups at once both created its new customers and items, and
+        the slower one's documents failed as duplicate names). The records are then locked
+        with FOR UPDATE SKIP LOCKED, so that concurrent workers never take the same record."""
         self.env.flush_all()  # the SQL below must see every pending write
         now = fields.Datetime.now()
-        query = """
-            SELECT id, connection_id, purpose, action FROM qxs_sync_record
-             WHERE state = 'pending' AND (next_attempt IS NULL OR next_attempt <= %s)
-               AND NOT (id = ANY(%s))
-             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-        """
-        self.env.cr.execute(query, [now, list(seen_ids)])
-        row = self.env.cr.fetchone()
-        if not row:
-            return self.browse()
-        _id, conn_id, purpose, action = row
         self.env.cr.execute(
             """
-            SELECT id FROM qxs_sync_record
+            SELECT connection_id FROM qxs_sync_record
              WHERE state = 'pending' AND (next_attempt IS NULL OR next_attempt <= %s)
-               AND connection_id = %s AND purpose = %s AND action = %s AND NOT (id = ANY(%s))
-             ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
+               AND NOT (id = ANY(%s))
+             GROUP BY connection_id ORDER BY min(id)
             """,
-            [now, conn_id, purpose, action, list(seen_ids), self._qxs_group_size(conn_id)],
+            [now, list(seen_ids)],
         )
-        return self.browse([r[0] for r in self.env.cr.fetchall()])
+        for (conn_id,) in self.env.cr.fetchall():
+            self.env.cr.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)", [CONNECTION_LOCK, conn_id]
+            )
+            if not self.env.cr.fetchone()[0]:
+                continue  # another worker is sending this connection's records
+            self.env.cr.execute(
+                """
+                SELECT purpose, action FROM qxs_sync_record
+                 WHERE state = 'pending' AND (next_attempt IS NULL OR next_attempt <= %s)
+                   AND connection_id = %s AND NOT (id = ANY(%s))
+                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+                """,
+                [now, conn_id, list(seen_ids)],
+            )
+            row = self.env.cr.fetchone()
+            if not row:
+                continue
+            purpose, action = row
+            self.env.cr.execute(
+                """
+                SELECT id FROM qxs_sync_record
+                 WHERE state = 'pending' AND (next_attempt IS NULL OR next_attempt <= %s)
+                   AND connection_id = %s AND purpose = %s AND action = %s
+                   AND NOT (id = ANY(%s))
+                 ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
+                """,
+                [now, conn_id, purpose, action, list(seen_ids), self._qxs_group_size(conn_id)],
+            )
+            return self.browse([r[0] for r in self.env.cr.fetchall()])
+        return self.browse()
 
     def _qxs_group_size(self, connection_id):
         provider = self.env["qxs.connection"].browse(connection_id).provider
@@ -202,7 +229,9 @@ class QxsSyncRecord(models.Model):
             seen.update(group.ids)
             group._qxs_process_group()
             if can_commit:
-                self.env.cr.commit()
+                # One commit per sent group, as account's own sending cron does: what was
+                # sent must be recorded even if a later group fails.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         if len(seen) >= limit:
             self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
         return len(seen)
@@ -317,6 +346,16 @@ class QxsSyncRecord(models.Model):
                     )
                 )
             return
+        if exc.kind == AUTH:
+            # The connection needs an administrator (reconnect): the document waits in the
+            # queue, and is sent as soon as the connection is authorised again.
+            self.write(
+                {
+                    "next_attempt": fields.Datetime.now() + timedelta(hours=1),
+                    "last_error": _("%(msg)s (waiting for the connection)", msg=exc.message),
+                }
+            )
+            return
         attempts = self.attempts + 1
         if exc.kind == RETRY and attempts < const.MAX_TRANSIENT_ATTEMPTS:
             delay = const.RETRY_DELAYS[min(attempts - 1, len(const.RETRY_DELAYS) - 1)]
@@ -369,7 +408,7 @@ class QxsSyncRecord(models.Model):
             self._qxs_apply_remote_states(conn, states)
             conn.last_poll_date = watermark
             if can_commit:
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
 
     @api.model
     def _qxs_apply_remote_states(self, connection, states):

@@ -190,8 +190,17 @@ class TestQboSync(QxsCase):
         move = self.invoice()
         self.sync()
         self.assertEqual(self.connection.state, "reconnect")
-        self.assertEqual(self.record(move).state, "error")
-        self.assertIn("re-authorised", self.record(move).last_error)
+        rec = self.record(move)
+        self.assertEqual(rec.state, "pending", "the document waits for the connection")
+        self.assertIn("re-authorised", rec.last_error)
+        self.assertIn("Reconnect needed", self.connection.message_ids[0].body)
+        # The administrator connects again: the waiting document goes at once.
+        self.connection.sudo().write(
+            self.connection._qxs_token_values(self.emulator.issue_tokens()) | {"state": "connected"}
+        )
+        self.connection._qxs_resume_queue()
+        self.sync()
+        self.assertEqual(rec.state, "synced", rec.last_error)
 
     def test_credit_note_is_sent_as_credit_memo(self):
         move = self.invoice(amounts=(40.0,), move_type="out_refund")
