@@ -11,8 +11,14 @@
         "python": ["quickbooks", "intuitlib", "xero_python", "requests"],
     },
     "data": [
+        "security/ir.model.access.csv",
+        "data/ir_cron.xml",
         "views/crm_team_views.xml",
+        "views/qxs_connection_views.xml",
+        "views/qxs_sync_record_views.xml",
+        "views/account_move_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizard/qxs_cogs_wizard_views.xml",
+        "views/menus.xml",
     ],
-    "installable": True,
-    "application": False,
 }

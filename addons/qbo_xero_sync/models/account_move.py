@@ -63,7 +63,8 @@ class AccountMove(models.Model):
         )
         domain = [("qxs_sync_record_ids", "any", [("id", "in", recs)])]
         if "none" in values:
-            domain = ["|", ("qxs_sync_record_ids", "=", False)] + domain
+            no_document = [("qxs_sync_record_ids", "not any", [("purpose", "=", "document")])]
+            domain = ["|", *no_document, *domain]
         return domain if positive else ["!"] + domain
 
     # ------------------------------------------------------------------ hooks

@@ -1,1 +1,1 @@
-from . import crm_team
+from . import account_move, crm_team, qxs_connection, qxs_sync_record, res_config_settings

@@ -1,0 +1,1 @@
+from . import qxs_cogs_wizard
