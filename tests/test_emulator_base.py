@@ -1,5 +1,7 @@
 """The shared emulator machinery: routing, request log, fault injection, admin API, clock."""
 
+import time
+
 import pytest
 import requests
 
@@ -60,6 +62,18 @@ def test_drop_before_write_writes_nothing(emu):
     with pytest.raises(requests.ConnectionError):
         requests.post(emu.base_url + "/things", json={}, timeout=5)
     assert emu.objects("Thing") == []
+
+
+def test_delay_fault_answers_normally_but_late(emu):
+    emu.add_fault("delay", path="/things", delay=0.3)
+    start = time.monotonic()
+    res = requests.post(emu.base_url + "/things", json={"Name": "slow"}, timeout=5)
+    assert time.monotonic() - start >= 0.3
+    assert res.status_code == 200 and res.json() == {"Id": "1", "Name": "slow"}
+    start = time.monotonic()
+    assert requests.post(emu.base_url + "/things", json={}, timeout=5).status_code == 200
+    assert time.monotonic() - start < 0.3, "only the next matching call is delayed"
+    assert len(emu.objects("Thing")) == 2 and emu.faults == []
 
 
 def test_admin_faults_clock_config_reset(emu):

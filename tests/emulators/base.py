@@ -6,7 +6,7 @@ An emulator is a threaded HTTP server bound to 127.0.0.1 with:
   seconds;
 * a request log with counts per endpoint;
 * fault injection for the next N matching calls (HTTP status, time-out, dropped connection
-  before or after the write is applied, expired token);
+  before or after the write is applied, expired token, or a normal answer sent late);
 * a JSON admin API under ``/_admin/``: ``reset``, ``seed``, ``objects/<kind>``, ``log``,
   ``faults``, ``clock``, ``config``.
 
@@ -14,11 +14,16 @@ Subclasses register routes with :meth:`Emulator.route` and keep their in-memory 
 ``self.state`` (a dict of kind -> {id: object}); everything runs under ``self.lock``.
 """
 
+import base64
+import hashlib
+import hmac
 import json
 import re
 import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -86,9 +91,13 @@ class DropConnection(Exception):
 
 
 class Fault:
-    """One injected fault, applied to the next ``count`` calls matching ``path`` (a regex)."""
+    """One injected fault, applied to the next ``count`` calls matching ``path`` (a regex).
 
-    KINDS = ("status", "timeout", "drop", "drop_after_write", "expired_token")
+    ``delay`` seconds are waited before any kind acts; the kind ``delay`` then answers normally
+    (a slow but successful call, e.g. to keep a token refresh in flight while another worker
+    starts)."""
+
+    KINDS = ("status", "timeout", "drop", "drop_after_write", "expired_token", "delay")
 
     def __init__(
         self, kind, count=1, status=500, path=None, method=None, delay=0.0, body=None, headers=None
@@ -272,6 +281,7 @@ class Emulator:
                     if fault.kind == "drop_after_write":
                         func(req)
                         raise DropConnection()
+                    # "delay": the normal answer, sent late
                 return func(req)
         return self.not_found(req)
 
@@ -322,6 +332,34 @@ class Emulator:
     def admin_action(self, action, req, data):
         """Subclasses add admin actions (e.g. sending a webhook); None = unknown."""
         return None
+
+    # ------------------------------------------------------------------ webhooks
+    @staticmethod
+    def sign(key, body):
+        """base64(HMAC-SHA256(key, body)): how both providers sign their webhooks."""
+        return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+
+    def post_signed(self, url, body, header, signature):
+        """POST a webhook body with its signature header; returns the HTTP status (0 when the
+        receiver could not be reached) and records the delivery."""
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", header: signature},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                status = answer.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        except OSError:
+            status = 0
+        with self.lock:
+            self.webhook_deliveries.append(
+                {"url": url, "body": body.decode(), "signature": signature, "status": status}
+            )
+        return status
 
     # ------------------------------------------------------------------ HTTP plumbing
     def _make_handler(self):

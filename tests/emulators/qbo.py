@@ -9,14 +9,10 @@ as a QuickBooks user would make them.  Rules and their sources: ``QBO_RULES.md``
 
 import base64
 import copy
-import hashlib
-import hmac
 import json
 import re
 import secrets
 import threading
-import urllib.error
-import urllib.request
 from collections import deque
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -1803,27 +1799,8 @@ class QboEmulator(Emulator):
                 ]
             }
         ).encode()
-        signature = base64.b64encode(
-            hmac.new(self.config["webhook_verifier_token"].encode(), body, hashlib.sha256).digest()
-        ).decode()
-        request = urllib.request.Request(
-            url,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json", "intuit-signature": signature},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as answer:
-                status = answer.status
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-        except OSError:
-            status = 0
-        with self.lock:
-            self.webhook_deliveries.append(
-                {"url": url, "body": body.decode(), "signature": signature, "status": status}
-            )
-        return status
+        signature = self.sign(self.config["webhook_verifier_token"], body)
+        return self.post_signed(url, body, "intuit-signature", signature)
 
     def admin_action(self, action, req, data):
         data = data or {}

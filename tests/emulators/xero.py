@@ -16,8 +16,6 @@ import math
 import re
 import secrets
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections import Counter, deque
 from datetime import datetime, timezone
@@ -2122,26 +2120,10 @@ class XeroEmulator(Emulator):
 
     # ------------------------------------------------------------------ webhooks
     def _post_webhook(self, url, body, signature):
-        request = urllib.request.Request(
-            url,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json", "x-xero-signature": signature},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as resp:
-                status = resp.status
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-        with self.lock:
-            self.webhook_deliveries.append(
-                {"url": url, "body": body.decode(), "signature": signature, "status": status}
-            )
-        return status
+        return self.post_signed(url, body, "x-xero-signature", signature)
 
     def _sign(self, body, key=None):
-        key = (key or self.config["webhook_key"]).encode()
-        return base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
+        return self.sign(key or self.config["webhook_key"], body)
 
     def send_webhook(self, events, url=None):
         """POST signed events; each event needs resourceId, eventCategory (INVOICE, CONTACT,

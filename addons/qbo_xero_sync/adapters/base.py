@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import json
 
+from ..exceptions import SyncError
+
 
 @dataclasses.dataclass
 class Result:
@@ -111,6 +113,47 @@ class ProviderAdapter:
 
     def parse_webhook(self, payload):
         """{organisation id: {remote document ids}} named by a verified notification."""
+        raise NotImplementedError
+
+    # -- shared steps of the adapters --------------------------------------------------------
+    def _documents(self, records, check=None):
+        """({record: neutral document values}, {record: SyncError}) for sync records; ``check``
+        (doc) may refuse a document, before any call, with a SyncError."""
+        docs, errors = {}, {}
+        for rec in records:
+            try:
+                doc = rec.move_id._qxs_document_values(self.connection)
+                if check:
+                    check(doc)
+                docs[rec] = doc
+            except SyncError as exc:
+                errors[rec] = exc
+        return docs, errors
+
+    def _customers(self, docs):
+        """{partner id: remote customer id | SyncError} for the documents' customers: the ones
+        bound earlier, then the provider's own look-up or creation (bound for next time)."""
+        Binding = self.env["qxs.sync.record"].sudo()
+        partners = {d["partner"]["record"].id: d["partner"] for d in docs}
+        bound = Binding.search(
+            [
+                ("connection_id", "=", self.connection.id),
+                ("purpose", "=", "customer"),
+                ("res_id", "in", list(partners)),
+                ("remote_id", "!=", False),
+            ]
+        )
+        result = {b.res_id: b.remote_id for b in bound}
+        todo = {pid: p for pid, p in partners.items() if pid not in result}
+        if todo:
+            for pid, cid in self._find_or_create_customers(todo).items():
+                result[pid] = cid
+                if not isinstance(cid, SyncError):
+                    Binding._qxs_bind(self.connection, "customer", todo[pid]["record"], cid)
+        return result
+
+    def _find_or_create_customers(self, partners):
+        """{partner id: remote id | SyncError} for unbound partners ({id: partner values})."""
         raise NotImplementedError
 
     # -- helpers ------------------------------------------------------------------------------

@@ -242,23 +242,10 @@ class QboAdapter(ProviderAdapter):
         return found
 
     # ------------------------------------------------------------------ mapping
-    def _customers(self, docs):
-        """{partner id: QuickBooks Customer Id}: bound, else by billing account or display
-        name, else created (one query and one batch for all new customers)."""
-        Binding = self.env["qxs.sync.record"].sudo()
-        partners = {d["partner"]["record"].id: d["partner"] for d in docs}
-        bound = Binding.search(
-            [
-                ("connection_id", "=", self.connection.id),
-                ("purpose", "=", "customer"),
-                ("res_id", "in", list(partners)),
-                ("remote_id", "!=", False),
-            ]
-        )
-        result = {b.res_id: b.remote_id for b in bound}
-        todo = {pid: p for pid, p in partners.items() if pid not in result}
-        if not todo:
-            return result
+    def _find_or_create_customers(self, todo):
+        """By billing account or display name, else created (one query and one batch for all
+        new customers)."""
+        result = {}
         # QuickBooks customers carry no account number: the billing account is matched to the
         # DisplayName first (exactly), then the partner's name.
         keys = [p["billing_account"] for p in todo.values() if p["billing_account"]]
@@ -284,9 +271,6 @@ class QboAdapter(ProviderAdapter):
                     result[int(bid)] = obj
                 else:
                     result[int(bid)] = obj["Customer"]["Id"]
-        for pid, cid in result.items():
-            if not isinstance(cid, SyncError) and pid in todo:
-                Binding._qxs_bind(self.connection, "customer", partners[pid]["record"], cid)
         return result
 
     @staticmethod
@@ -481,22 +465,7 @@ class QboAdapter(ProviderAdapter):
         return payload
 
     def push_documents(self, records):
-        results = {}
-        docs = {}
-        for rec in records:
-            try:
-                doc = rec.move_id._qxs_document_values(self.connection)
-                if len(doc["number"]) > const.QBO_DOCNUMBER_MAX:
-                    raise SyncError(
-                        _(
-                            "The number %(n)s is longer than the 21 characters "
-                            "QuickBooks allows; shorten the journal's sequence prefix.",
-                            n=doc["number"],
-                        )
-                    )
-                docs[rec] = doc
-            except SyncError as exc:
-                results[rec] = exc
+        docs, results = self._documents(records, check=self._check_number)
         if not docs:
             return results
         customers = self._customers(list(docs.values()))
@@ -543,6 +512,17 @@ class QboAdapter(ProviderAdapter):
                     answer = self._retry_stale(rec, doc, payload)
                 results[rec] = self._document_result(doc, answer)
         return results
+
+    @staticmethod
+    def _check_number(doc):
+        if len(doc["number"]) > const.QBO_DOCNUMBER_MAX:
+            raise SyncError(
+                _(
+                    "The number %(n)s is longer than the 21 characters QuickBooks allows; "
+                    "shorten the journal's sequence prefix.",
+                    n=doc["number"],
+                )
+            )
 
     def _link_existing(self, docs, customers, results):
         """Before creating, look the documents up by DocNumber: a write applied remotely but

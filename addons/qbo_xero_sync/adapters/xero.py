@@ -57,6 +57,15 @@ _logger = logging.getLogger(__name__)
 
 TIMEOUT = (10, 60)  # (connect, read) seconds
 STATUS = {"PAID": "paid", "VOIDED": "voided", "DELETED": "deleted"}
+# kind -> (AccountingApi method that updates or creates many, body wrapper, answer attribute)
+SEND = {
+    "invoice": ("update_or_create_invoices", lambda objs: Invoices(invoices=objs), "invoices"),
+    "credit_note": (
+        "update_or_create_credit_notes",
+        lambda objs: CreditNotes(credit_notes=objs),
+        "credit_notes",
+    ),
+}
 NO_RETRY = urllib3.Retry(
     total=0,
     read=False,
@@ -375,21 +384,11 @@ class XeroAdapter(ProviderAdapter):
         if problems:
             raise SyncError("\n".join(dict.fromkeys(problems)))
 
-    def _contacts(self, docs):
-        """{partner id: ContactID | SyncError}: bound, else the contact whose AccountNumber
-        equals the billing account exactly, else a new contact (one PUT for all)."""
-        Binding = self.env["qxs.sync.record"].sudo()
-        partners = {d["partner"]["record"].id: d["partner"] for d in docs}
-        bound = Binding.search(
-            [
-                ("connection_id", "=", self.connection.id),
-                ("purpose", "=", "customer"),
-                ("res_id", "in", list(partners)),
-                ("remote_id", "!=", False),
-            ]
-        )
-        result = {b.res_id: b.remote_id for b in bound}
-        todo = {pid: p for pid, p in partners.items() if pid not in result}
+    def _find_or_create_customers(self, todo):
+        """The contact whose AccountNumber equals the billing account exactly, else a new
+        contact (one PUT for all)."""
+        result = {}
+        todo = dict(todo)
         for pid, p in list(todo.items()):
             if not p["billing_account"]:
                 continue
@@ -415,7 +414,7 @@ class XeroAdapter(ProviderAdapter):
                 body,
                 summarize_errors=False,
                 idempotency_key=self.request_key(
-                    Binding.browse(), "contacts", [p["name"] for p in todo.values()]
+                    self.env["qxs.sync.record"], "contacts", [p["name"] for p in todo.values()]
                 ),
             )
             for pid, contact in zip(order, answer.contacts or []):
@@ -431,9 +430,6 @@ class XeroAdapter(ProviderAdapter):
                     result[pid] = SyncError(_("Xero contact: %s", message))
                 else:
                     result[pid] = contact.contact_id
-        for pid, cid in result.items():
-            if not isinstance(cid, SyncError) and pid in todo:
-                Binding._qxs_bind(self.connection, "customer", partners[pid]["record"], cid)
         return result
 
     # ------------------------------------------------------------------ documents
@@ -497,17 +493,10 @@ class XeroAdapter(ProviderAdapter):
         )
 
     def push_documents(self, records):
-        results, docs = {}, {}
-        for rec in records:
-            try:
-                doc = rec.move_id._qxs_document_values(self.connection)
-                self._check_document(doc)
-                docs[rec] = doc
-            except SyncError as exc:
-                results[rec] = exc
+        docs, results = self._documents(records, check=self._check_document)
         if not docs:
             return results
-        contacts = self._contacts(list(docs.values()))
+        contacts = self._customers(list(docs.values()))
         self._link_existing(docs, results)
         for kind in ("invoice", "credit_note"):
             group = [
@@ -535,25 +524,12 @@ class XeroAdapter(ProviderAdapter):
         objs = [obj for _rec, _doc, obj in chunk]
         salt = [(rec.id, rec.generation, rec.remote_id or "") for rec, _doc, _obj in chunk]
         key = self.request_key(chunk[0][0].browse(), kind, [[serialize(o) for o in objs], salt], 64)
+        method, wrapper, attr = SEND[kind]
         try:
-            if kind == "invoice":
-                answer = self._call(
-                    "update_or_create_invoices",
-                    Invoices(invoices=objs),
-                    summarize_errors=False,
-                    unitdp=4,
-                    idempotency_key=key,
-                )
-                elements = answer.invoices or []
-            else:
-                answer = self._call(
-                    "update_or_create_credit_notes",
-                    CreditNotes(credit_notes=objs),
-                    summarize_errors=False,
-                    unitdp=4,
-                    idempotency_key=key,
-                )
-                elements = answer.credit_notes or []
+            answer = self._call(
+                method, wrapper(objs), summarize_errors=False, unitdp=4, idempotency_key=key
+            )
+            elements = getattr(answer, attr) or []
         except SyncError as exc:
             return {rec: self._explain(exc, rec) for rec, _doc, _obj in chunk}
         out = {}
