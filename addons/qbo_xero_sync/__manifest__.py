@@ -9,7 +9,7 @@
     "license": "LGPL-3",
     "depends": ["account", "sale", "mail"],
     "external_dependencies": {
-        "python": ["quickbooks", "intuitlib", "xero_python", "requests"],
+        "python": ["python-quickbooks", "intuit-oauth", "xero-python", "requests"],
     },
     "data": [
         "security/qbo_xero_sync_security.xml",

@@ -8,7 +8,7 @@
     "license": "LGPL-3",
     "depends": ["qbo_xero_sync", "sale", "sale_stock", "stock_account"],
     "external_dependencies": {
-        "python": ["quickbooks", "intuitlib", "xero_python", "requests"],
+        "python": ["python-quickbooks", "intuit-oauth", "xero-python", "requests"],
     },
     "data": [
         "security/ir.model.access.csv",
