@@ -25,4 +25,7 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["qbo_xero_sync/static/tests/tours/*.js"],
+    },
 }
