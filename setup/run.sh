@@ -47,21 +47,56 @@ emulator_urls() { # provider port -> the JSON line of URLs it printed
     cat "$out" >&2
     die "The $1 emulator did not start (is port $2 free? set QXS_${1^^}_PORT)."
 }
+port_free() { # nothing listens on the port (as the servers, ignore connections in TIME_WAIT)
+    "$PY" -c 'import socket, sys; s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("", int(sys.argv[1])))' "$1" 2>/dev/null
+}
+for spec in "HTTP:$HTTP_PORT" "QBO:$QBO_PORT" "XERO:$XERO_PORT"; do
+    port_free "${spec#*:}" || die "Port ${spec#*:} is busy (another run.sh?): stop it or set QXS_${spec%%:*}_PORT."
+done
 say "Starting the QuickBooks Online emulator on port $QBO_PORT and the Xero emulator on $XERO_PORT"
 start_emulator qbo "$QBO_PORT"
 start_emulator xero "$XERO_PORT"
 QXS_QBO_URLS=$(emulator_urls qbo "$QBO_PORT")
 QXS_XERO_URLS=$(emulator_urls xero "$XERO_PORT")
 export QXS_QBO_URLS QXS_XERO_URLS
+# The emulators' webhooks (POST <admin>/webhook) go to this Odoo.
+for provider in qbo xero; do
+    "$PY" - "$provider" "http://localhost:$HTTP_PORT/qbo_xero_sync/webhook/$provider" <<'PY' \
+        || die "Configuring the $provider emulator failed."
+import json, os, sys, urllib.request
+admin = json.loads(os.environ[f"QXS_{sys.argv[1].upper()}_URLS"])["admin"]
+request = urllib.request.Request(
+    admin + "/config", data=json.dumps({"webhook_url": sys.argv[2]}).encode(), method="POST",
+    headers={"Content-Type": "application/json"},
+)
+urllib.request.urlopen(request, timeout=10).close()
+PY
+done
 
-if [ -n "${QXS_RESET_DEMO:-}" ]; then
+drop_demo() {
     dropdb --if-exists "$DB"
+    rm -rf "$DATA_DIR/filestore/$DB"
+}
+db_exists() { psql -d postgres -Atqc "select 1 from pg_database where datname='$DB'" | grep -q 1; }
+# A database is reused only when both addons got installed: a first run that failed half-way
+# (or was interrupted) leaves a database without them, which is rebuilt.
+addons_installed() {
+    [ "$(psql -d "$DB" -Atqc "select count(*) from ir_module_module where state = 'installed'
+        and name in ('qbo_xero_sync', 'qbo_xero_sync_cogs')" 2>/dev/null)" = 2 ]
+}
+if [ -n "${QXS_RESET_DEMO:-}" ]; then
+    drop_demo
+elif db_exists && ! addons_installed; then
+    say "The demo database $DB is incomplete (an earlier first run failed): rebuilding it"
+    drop_demo
 fi
-if ! psql -d postgres -Atqc "select 1 from pg_database where datname='$DB'" | grep -q 1; then
-    say "Creating the demo database $DB with Accounting, Sales, Inventory, both addons and demo data (~2 min)"
+if ! db_exists; then
+    say "Creating the demo database $DB with Accounting, Sales, Inventory, both addons and demo data (~1-2 min)"
     "$PY" "$ODOO_BIN" "${ODOO_ARGS[@]}" -i sale_management,sale_stock,stock_account,qbo_xero_sync,qbo_xero_sync_cogs \
         --stop-after-init --http-port "$HTTP_PORT" --log-level=warn \
-        || die "Creating the demo database failed (see above)."
+        || { drop_demo; die "Creating the demo database failed (see above)."; }
+    addons_installed || { drop_demo; die "The addons were not installed in $DB (see above)."; }
 else
     say "Reusing the demo database $DB (QXS_RESET_DEMO=1 rebuilds it); updating the addons"
     "$PY" "$ODOO_BIN" "${ODOO_ARGS[@]}" -u qbo_xero_sync,qbo_xero_sync_cogs --stop-after-init \
@@ -75,7 +110,10 @@ say "Connecting the demo companies to the emulators"
 say "Odoo runs on http://localhost:$HTTP_PORT - log in with admin / admin."
 say "Post a customer invoice (Invoicing > Customers > Invoices); within a minute its Sync status turns Synced."
 say "Emulators: QuickBooks $(echo "$QXS_QBO_URLS" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["admin"])')/objects/Invoice,"
-say "           Xero $(echo "$QXS_XERO_URLS" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["admin"])')/objects/Invoices. Ctrl-C stops everything."
+say "           Xero $(echo "$QXS_XERO_URLS" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["admin"])')/objects/Invoices."
+say "Pay an invoice there (POST <admin>/pay {\"invoice_id\": ...}), then tell Odoo (POST <admin>/webhook"
+say "{\"entities\": [{\"name\": \"Invoice\", \"id\": ...}]} for QuickBooks, {\"events\": [{\"resourceId\": ...,"
+say "\"eventCategory\": \"INVOICE\", \"eventType\": \"UPDATE\"}]} for Xero): the invoice turns Paid. Ctrl-C stops everything."
 "$PY" "$ODOO_BIN" "${ODOO_ARGS[@]}" --http-port "$HTTP_PORT" --limit-time-real=0 &
 pids+=($!)
 wait "${pids[-1]}"

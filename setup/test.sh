@@ -37,13 +37,16 @@ cleanup() {
 }
 trap cleanup EXIT
 export PYTHONPATH="$REPO_ROOT${PYTHONPATH:+:$PYTHONPATH}"
+export QXS_ODOO_BIN="$ODOO_BIN" QXS_ADDONS_PATH="$(addons_path)" QXS_DATA_DIR="$DATA_DIR"  # tests/test_concurrency.py
 
 # ------------------------------------------------------------------ 1. lint
-if "$QXS_VENV/bin/ruff" check addons tests && "$QXS_VENV/bin/ruff" format --check -q addons tests; then
-    say "lint: ruff clean"
+PYLINT_CHECKS=(--disable=all --enable=odoolint --disable=missing-readme,prefer-env-translation)
+if "$QXS_VENV/bin/ruff" check addons tests && "$QXS_VENV/bin/ruff" format --check -q addons tests \
+    && "$QXS_VENV/bin/pylint" --rcfile=.pylintrc "${PYLINT_CHECKS[@]}" addons/*; then
+    say "lint: ruff and pylint-odoo clean"
     passed=$((passed + 1))
 else
-    say "lint: ruff found problems (above); fix with: $QXS_VENV/bin/ruff check --fix addons tests && $QXS_VENV/bin/ruff format addons tests"
+    say "lint: ruff or pylint-odoo found problems (above); ruff fixes many with: $QXS_VENV/bin/ruff check --fix addons tests && $QXS_VENV/bin/ruff format addons tests"
     failed=$((failed + 1))
 fi
 
@@ -66,6 +69,7 @@ if [ -z "${QXS_SKIP_ODOO:-}" ]; then
         rm -rf "$DATA_DIR/filestore/$TEMPLATE"
         [ -d "$DATA_DIR/filestore/$building" ] && mv "$DATA_DIR/filestore/$building" "$DATA_DIR/filestore/$TEMPLATE"
     fi
+    export QXS_TEMPLATE_DB="$TEMPLATE"  # tests/test_concurrency.py copies it too
     createdb -T "$TEMPLATE" "$TEST_DB" || die "createdb -T $TEMPLATE failed."
     mkdir -p "$DATA_DIR/filestore"
     [ -d "$DATA_DIR/filestore/$TEMPLATE" ] && cp -a "$DATA_DIR/filestore/$TEMPLATE" "$DATA_DIR/filestore/$TEST_DB"

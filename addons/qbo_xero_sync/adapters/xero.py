@@ -296,8 +296,12 @@ class XeroAdapter(ProviderAdapter):
 
     def store_limits(self):
         """Show the remaining budget on the connection (called once per group by the engine)."""
-        if "day_remaining" in self._cache:
-            self.connection.write(
+        if "day_remaining" not in self._cache:
+            return
+        # In its own transaction: the connection row is never written by the sending one, which
+        # may be older than a token refresh committed meanwhile (serialization failure).
+        with self.connection._qxs_independent_env() as env:
+            env["qxs.connection"].browse(self.connection.id).write(
                 {
                     "rate_day_remaining": self._cache["day_remaining"],
                     "rate_minute_remaining": self._cache.get("minute_remaining", 0),

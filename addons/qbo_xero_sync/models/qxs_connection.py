@@ -302,7 +302,12 @@ class QxsConnection(models.Model):
         error = None
         with self._qxs_independent_env() as env:
             env.cr.execute("SET LOCAL lock_timeout = '15s'")
-            env.cr.execute("SELECT id FROM qxs_connection WHERE id = %s FOR UPDATE", [self.id])
+            # NO KEY UPDATE: refreshers wait for each other, while rows referring to the
+            # connection can still be inserted (FOR UPDATE made the caller's later inserts of
+            # customer bindings fail with a serialization error once the refresh committed).
+            env.cr.execute(
+                "SELECT id FROM qxs_connection WHERE id = %s FOR NO KEY UPDATE", [self.id]
+            )
             conn = env["qxs.connection"].browse(self.id)
             conn.invalidate_recordset()
             # Another worker may have refreshed while we waited for the lock: use its token.
@@ -355,8 +360,12 @@ class QxsConnection(models.Model):
         for conn in verified:
             ids = by_org.get(conn.remote_org_id)
             if ids:
-                self.env["qxs.sync.record"]._qxs_enqueue_pull(conn, ids)
-                self.env.ref("qbo_xero_sync.ir_cron_qxs_poll")._trigger()
+                pulled = self.env["qxs.sync.record"]._qxs_enqueue_pull(conn, ids)
+                if len(pulled) < len(ids):
+                    # Ids of no synced document (e.g. a QuickBooks Payment): polling finds what
+                    # they changed. Not otherwise: a poll racing the pull would register the
+                    # same payment concurrently (serialization failure).
+                    self.env.ref("qbo_xero_sync.ir_cron_qxs_poll")._trigger()
         return True
 
     def _qxs_notify_reconnect(self, message):

@@ -222,12 +222,27 @@ class QxsSyncRecord(models.Model):
         """Send due records, one locked group at a time, committing after each group."""
         can_commit = self.env["account.move"]._can_commit()
         seen = set()
+        refreshed = set()
+        adapters = {}
         while len(seen) < limit:
             group = self._qxs_lock_group(seen)
             if not group:
                 break
+            conn = group.connection_id
+            if can_commit and conn.id not in refreshed and not conn._qxs_token_valid():
+                # Refresh the token first (it is stored by its own transaction), then take the
+                # group again in a new transaction that sees it: a write to the connection in a
+                # transaction older than the refresh fails with a serialization error.
+                refreshed.add(conn.id)
+                try:
+                    conn._qxs_access_token()
+                except SyncError as exc:  # met again by the adapter, which records it
+                    _logger.info("qbo_xero_sync: %s: %s", conn.display_name, exc.message)
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+                continue
             seen.update(group.ids)
-            group._qxs_process_group()
+            # In the documents' company: revenue codes and billing accounts are per company.
+            group.with_company(group.connection_id.company_id)._qxs_process_group(adapters)
             if can_commit:
                 # One commit per sent group, as account's own sending cron does: what was
                 # sent must be recorded even if a later group fails.
@@ -236,12 +251,17 @@ class QxsSyncRecord(models.Model):
             self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
         return len(seen)
 
-    def _qxs_process_group(self):
-        """Send one group (same connection, purpose and action) and write every outcome."""
+    def _qxs_process_group(self, adapters=None):
+        """Send one group (same connection, purpose and action) and write every outcome.
+        ``adapters`` ({connection id: adapter}) keeps one adapter per connection for a whole
+        cron run, so that what it read once (accounts, tax codes, items) is not read again."""
         connection = self.connection_id
+        adapters = {} if adapters is None else adapters
+        if connection.id not in adapters:
+            adapters[connection.id] = connection._qxs_adapter()
         handler = self._qxs_handlers().get((self[:1].purpose, self[:1].action))
         try:
-            results = handler(connection._qxs_adapter(), self)
+            results = handler(adapters[connection.id], self)
         except SyncError as exc:
             results = dict.fromkeys(self, exc)
         except Exception as exc:  # a bug must not stop the queue: record it on the documents
@@ -399,6 +419,16 @@ class QxsSyncRecord(models.Model):
             .search([("state", "=", "connected"), ("sync_status_back", "=", True)])
         )
         for conn in conns:
+            if can_commit and not conn._qxs_token_valid():
+                # Refresh first (the token is stored by its own transaction), then start a new
+                # transaction that sees it: writing last_poll_date in a transaction older than
+                # the refresh would fail with a serialization error.
+                try:
+                    conn._qxs_access_token()
+                except SyncError as exc:
+                    _logger.warning("qbo_xero_sync: polling %s failed: %s", conn.display_name, exc)
+                    continue
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             since = conn.last_poll_date or (fields.Datetime.now() - timedelta(days=1))
             try:
                 states, watermark = conn._qxs_adapter().fetch_changes(since)
