@@ -73,8 +73,6 @@ XERO_APP_CREDIT_NOTE_URL = (
 XERO_BATCH_SIZE = 50
 XERO_PAGE_SIZE = 100
 XERO_REVENUE_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
-XERO_CALLS_PER_MINUTE = 60
-XERO_CALLS_PER_DAY = 5000
 
 # --- engine ------------------------------------------------------------------------------------
 HTTP_TIMEOUT = 60  # seconds, for every provider call (a number: Odoo's test harness compares it)
@@ -82,7 +80,9 @@ TOKEN_REFRESH_MARGIN = 300  # refresh an access token this many seconds before i
 CRON_BATCH_LIMIT = 200  # sync records taken per cron run (the cron re-triggers itself)
 RETRY_DELAYS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600]  # back-off, seconds, per attempt
 MAX_TRANSIENT_ATTEMPTS = 10  # after that a transient failure becomes an error for the user
-TOTAL_TOLERANCE = 0.005  # provider total vs Odoo total, in document currency
+# A document paid in full remotely whose Odoo residual is at most this (tax rounding: QuickBooks
+# computes US sales tax on the total, Odoo per line by default) is closed in full in Odoo.
+PAID_ROUNDING_TOLERANCE = 0.05
 
 SYNC_STATES = [
     ("pending", "Pending"),

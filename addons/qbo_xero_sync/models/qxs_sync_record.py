@@ -551,6 +551,12 @@ class QxsSyncRecord(models.Model):
             self.remote_paid_amount = remote.amount_paid
             return
         amount = min(new_amount, move.amount_residual)
+        gap = move.amount_residual - amount
+        settle = remote.status == "paid" and 0 < gap <= const.PAID_ROUNDING_TOLERANCE
+        if settle:
+            # Paid in full remotely, a few cents open in Odoo: the provider computed the tax on
+            # the total, Odoo per line. The invoice is paid: close it, and say so.
+            amount = move.amount_residual
         wizard = (
             self.env["account.payment.register"]
             .with_context(active_model="account.move", active_ids=move.ids)
@@ -569,13 +575,18 @@ class QxsSyncRecord(models.Model):
         )
         wizard._create_payments()
         self.remote_paid_amount = remote.amount_paid
-        move.message_post(
-            body=_(
-                "Payment of %(amount)s received in %(p)s registered.",
-                amount=amount,
-                p=self._qxs_provider_label(),
-            )
+        body = _(
+            "Payment of %(amount)s received in %(p)s registered.",
+            amount=amount,
+            p=self._qxs_provider_label(),
         )
+        if settle:
+            body += " " + _(
+                "It is paid in full there; its total differs from Odoo's by %(gap)s (tax "
+                "rounding), so Odoo's full amount was registered.",
+                gap=move.currency_id.round(gap),
+            )
+        move.message_post(body=body)
 
     # ------------------------------------------------------------------ user actions
     def action_retry(self):

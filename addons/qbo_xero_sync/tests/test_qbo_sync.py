@@ -275,3 +275,16 @@ class TestQboSync(QxsCase):
         other = self.setup_other_company()["company"]
         move = self.init_invoice("out_invoice", amounts=[10.0], post=True, company=other)
         self.assertFalse(move.qxs_sync_record_ids)
+
+    def test_paid_in_full_with_a_tax_rounding_cent_closes_the_invoice(self):
+        """QuickBooks computes US sales tax on the total, Odoo per line: 3 x 0.10 at 8.25 %
+        is 0.33 in Odoo (3 x 0.01) and 0.32 in QuickBooks. Paid in full there: paid here."""
+        move = self.invoice(amounts=(0.1, 0.1, 0.1))
+        self.sync()
+        rec = self.record(move)
+        self.assertEqual(rec.state, "synced", rec.last_error)
+        self.assertTrue(rec.total_mismatch, "the cent is flagged")
+        self.emulator.pay_invoice(rec.remote_id)
+        self.poll()
+        self.assertIn(move.payment_state, ("paid", "in_payment"))
+        self.assertIn("tax rounding", move.message_ids[0].body)
