@@ -435,7 +435,13 @@ class QxsSyncRecord(models.Model):
             except SyncError as exc:
                 _logger.warning("qbo_xero_sync: polling %s failed: %s", conn.display_name, exc)
                 continue
-            self._qxs_apply_remote_states(conn, states)
+            # Payments are registered in the connection's company (its journals, its accounts).
+            self.with_company(conn.company_id)._qxs_apply_remote_states(conn, states)
+            if can_commit:
+                # The states first, then the watermark in a transaction of its own: it sees
+                # what the adapter stored meanwhile (call budgets), and a failure before this
+                # point re-reads the same changes next time instead of losing them.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             conn.last_poll_date = watermark
             if can_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
