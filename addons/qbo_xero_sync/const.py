@@ -74,6 +74,12 @@ XERO_BATCH_SIZE = 50
 XERO_PAGE_SIZE = 100
 XERO_REVENUE_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
 
+# --- journals: the account types a journal line's role requires, per provider -----------------
+JOURNAL_ACCOUNT_TYPES = {
+    "qbo": {"cogs": ("Cost of Goods Sold",), "inventory": ("Other Current Asset",)},
+    "xero": {"cogs": ("DIRECTCOSTS",), "inventory": ("INVENTORY", "CURRENT")},
+}
+
 # --- engine ------------------------------------------------------------------------------------
 HTTP_TIMEOUT = 60  # seconds, for every provider call (a number: Odoo's test harness compares it)
 TOKEN_REFRESH_MARGIN = 300  # refresh an access token this many seconds before it expires

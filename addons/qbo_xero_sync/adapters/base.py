@@ -6,6 +6,9 @@ import hashlib
 import hmac
 import json
 
+from odoo import _
+
+from .. import const
 from ..exceptions import SyncError
 
 
@@ -94,6 +97,36 @@ class ProviderAdapter:
         {"number", "date", "narration", "currency", "lines": [{"account_code", "debit",
         "credit", "description"}]}. Returns {record: Result | SyncError}."""
         raise NotImplementedError
+
+    def _check_journal(self, vals, account_types):
+        """Refuse a journal, before any call, whose account codes are unknown to the provider
+        ({code: account type}) or whose account type does not fit the line's ``role``."""
+        expected = const.JOURNAL_ACCOUNT_TYPES.get(self.code, {})
+        provider = dict(const.PROVIDERS)[self.code]
+        problems = []
+        for line in vals["lines"]:
+            code, role = line["account_code"], line.get("role")
+            if code not in account_types:
+                problems.append(
+                    _(
+                        "%(p)s has no account %(c)s: fix the account mapping in the settings.",
+                        p=provider,
+                        c=code,
+                    )
+                )
+            elif role in expected and account_types[code] not in expected[role]:
+                problems.append(
+                    _(
+                        "%(p)s account %(c)s is of type %(t)s; this line needs an account of "
+                        "type %(e)s: fix the account mapping in the settings.",
+                        p=provider,
+                        c=code,
+                        t=account_types[code],
+                        e=" or ".join(expected[role]),
+                    )
+                )
+        if problems:
+            raise SyncError("\n".join(dict.fromkeys(problems)))
 
     def void_journals(self, records):
         """Void (or delete, where the provider can't void) the records' remote journals."""

@@ -637,11 +637,11 @@ class QboAdapter(ProviderAdapter):
 
     # ------------------------------------------------------------------ journals
     def _accounts_by_code(self, codes):
-        """{code: Account Id}: a code is a QuickBooks account number (AcctNum) or name."""
+        """{code: Account}: a code is a QuickBooks account number (AcctNum) or name."""
         codes = {c for c in codes if c}
-        found = {a.get("AcctNum"): a["Id"] for a in self._query_in("Account", "AcctNum", codes)}
+        found = {a.get("AcctNum"): a for a in self._query_in("Account", "AcctNum", codes)}
         rest = codes - set(found)
-        found.update({a["Name"]: a["Id"] for a in self._query_in("Account", "Name", rest)})
+        found.update({a["Name"]: a for a in self._query_in("Account", "Name", rest)})
         return found
 
     def push_journals(self, records):
@@ -654,18 +654,12 @@ class QboAdapter(ProviderAdapter):
         accounts = self._accounts_by_code(
             li["account_code"] for v in values.values() for li in v["lines"]
         )
+        types = {code: a.get("AccountType") for code, a in accounts.items()}
         for rec, vals in values.items():
-            missing = [
-                li["account_code"] for li in vals["lines"] if li["account_code"] not in accounts
-            ]
-            if missing:
-                results[rec] = SyncError(
-                    _(
-                        "QuickBooks has no account with number or name %s: fix the account mapping "
-                        "in the settings.",
-                        ", ".join(sorted(set(missing))),
-                    )
-                )
+            try:
+                self._check_journal(vals, types)
+            except SyncError as exc:
+                results[rec] = exc
                 continue
             lines = [
                 {
@@ -674,7 +668,7 @@ class QboAdapter(ProviderAdapter):
                     "DetailType": "JournalEntryLineDetail",
                     "JournalEntryLineDetail": {
                         "PostingType": "Debit" if li["debit"] else "Credit",
-                        "AccountRef": {"value": accounts[li["account_code"]]},
+                        "AccountRef": {"value": accounts[li["account_code"]]["Id"]},
                     },
                 }
                 for li in vals["lines"]

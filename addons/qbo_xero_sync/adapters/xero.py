@@ -737,25 +737,11 @@ class XeroAdapter(ProviderAdapter):
     # ------------------------------------------------------------------ journals
     def push_journals(self, records):
         results, values = {}, {}
-        accounts = self._accounts()
+        types = {code: _enum(a.type) for code, a in self._accounts().items()}
         for rec in records:
             try:
                 vals = rec._qxs_journal_values()
-                missing = sorted(
-                    {
-                        li["account_code"]
-                        for li in vals["lines"]
-                        if li["account_code"] not in accounts
-                    }
-                )
-                if missing:
-                    raise SyncError(
-                        _(
-                            "Xero has no account with code %s: fix the account "
-                            "mapping in the settings.",
-                            ", ".join(missing),
-                        )
-                    )
+                self._check_journal(vals, types)
                 values[rec] = vals
             except SyncError as exc:
                 results[rec] = exc

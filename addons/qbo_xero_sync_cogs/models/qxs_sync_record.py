@@ -104,6 +104,7 @@ class QxsSyncRecord(models.Model):
             lines.append(
                 {
                     "account_code": cogs_code,
+                    "role": "cogs",
                     "debit": amount if amount > 0 else 0.0,
                     "credit": -amount if amount < 0 else 0.0,
                     "description": item["description"],
@@ -115,6 +116,7 @@ class QxsSyncRecord(models.Model):
         lines.append(
             {
                 "account_code": stock_code,
+                "role": "inventory",
                 "debit": -total if total < 0 else 0.0,
                 "credit": total if total > 0 else 0.0,
                 "description": _("Inventory: %s", move.name),

@@ -284,6 +284,13 @@ class CogsScenarios:
         self.assertIn("999", rec.last_error)
         self.assertEqual(self.live_journals(), [])
 
+        self.connection.cogs_account_code = self.stock_code  # an asset, not a COGS account
+        inv.action_qxs_cogs_retry()
+        self.sync()
+        self.assertEqual(rec.state, "error")
+        self.assertIn("needs an account of type", rec.last_error)
+        self.assertEqual(self.live_journals(), [])
+
         self.connection.cogs_account_code = self.cogs_code
         inv.action_qxs_cogs_retry()
         self.sync()
