@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
 from .. import const
@@ -66,6 +67,23 @@ class AccountMove(models.Model):
             no_document = [("qxs_sync_record_ids", "not any", [("purpose", "=", "document")])]
             domain = ["|", *no_document, *domain]
         return domain if positive else ["!"] + domain
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_sent_remotely(self):
+        """A document that exists in QuickBooks or Xero is cancelled (which voids it there),
+        never deleted: the remote copy would be left behind without a trace."""
+        for move in self:
+            rec = move._qxs_document_record()
+            if rec.remote_id and rec.remote_status not in ("voided", "deleted"):
+                raise UserError(
+                    _(
+                        "%(move)s exists in %(p)s as %(number)s: cancel it instead of deleting "
+                        "it (cancelling voids it there).",
+                        move=move.display_name,
+                        p=move.qxs_provider,
+                        number=rec.remote_number or rec.remote_id,
+                    )
+                )
 
     # ------------------------------------------------------------------ hooks
     def _post(self, soft=True):

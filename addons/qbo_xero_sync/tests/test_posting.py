@@ -1,3 +1,4 @@
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -63,3 +64,12 @@ class TestPosting(AccountTestInvoicingCommon):
         self.assertIn("Marketplace", rec.skip_reason)
         invoice.action_qxs_retry()
         self.assertEqual(rec.state, "pending", "send skipped puts it back in the queue")
+
+    def test_document_sent_remotely_cannot_be_deleted(self):
+        invoice = self.init_invoice("out_invoice", amounts=[100.0], post=True)
+        invoice._qxs_document_record().write({"state": "synced", "remote_id": "42"})
+        invoice.button_draft()
+        with self.assertRaisesRegex(UserError, "cancel it instead"):
+            invoice.unlink()
+        draft = self.init_invoice("out_invoice", amounts=[10.0])
+        draft.unlink()  # never sent: deleting stays possible
