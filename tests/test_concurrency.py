@@ -3,12 +3,13 @@
 Each worker is a separate Python process that runs this file as a script (``python
 tests/test_concurrency.py <mode> <json>``) with Odoo as a library, against a throwaway database
 made from the test template by ``setup/test.sh`` (variables QXS_TEMPLATE_DB, QXS_ODOO_BIN,
-QXS_ADDONS_PATH, QXS_DATA_DIR). The QuickBooks emulator runs in the pytest process; the workers
-reach it over HTTP. Workers load Odoo first, then wait for one "go" line on stdin, so that both
-act at the same moment.
+QXS_ADDONS_PATH, QXS_DATA_DIR). The QuickBooks and Xero emulators run in the pytest process; the
+workers reach them over HTTP. Workers load Odoo first, then wait for one "go" line on stdin, so
+that both act at the same moment.
 
 * two workers refresh the same expired token at once: one refresh call reaches QuickBooks, both
-  use the same new access token, and the stored refresh token is the newest one;
+  use the same new access token, and the stored refresh token is the newest one; the same with
+  Xero, whose refresh tokens are single-use (the worst case);
 * two workers run the sync cron at once on one queue: every invoice is sent exactly once (one
   worker at a time sends a connection's groups, so new customers are created once);
 * a token refreshed (and committed apart) while the cron runs leaves the cron's own transaction
@@ -129,6 +130,32 @@ def _worker_prepare(env, args):
     return {"connection_id": conn.id, "moves": {m.id: m.name for m in moves}}
 
 
+def _worker_prepare_xero(env, args):
+    """A Xero connection of the same company, whose access token has expired."""
+    conn = env["qxs.connection"].create(
+        {
+            "name": "Xero emulator",
+            "company_id": env.company.id,
+            "provider": "xero",
+            "environment": "custom",
+            "custom_base_url": args["base_url"],
+            "client_id": args["client_id"],
+            "client_secret": args["client_secret"],
+            "default_revenue_code": "200",
+        }
+    )
+    conn.write(
+        {
+            "access_token": args["access_token"],
+            "refresh_token": args["refresh_token"],
+            "token_expiry": "2000-01-01 00:00:00",
+            "state": "connected",
+            "remote_org_id": args["tenant_id"],
+        }
+    )
+    return {"connection_id": conn.id}
+
+
 def _worker_token(env, args):
     conn = env["qxs.connection"].browse(args["connection_id"])
     return {"token": conn._qxs_access_token()}
@@ -193,6 +220,7 @@ def _worker_expired(env, args):
 
 WORKER_MODES = {
     "prepare": _worker_prepare,
+    "prepare_xero": _worker_prepare_xero,
     "token": _worker_token,
     "sync": _worker_sync,
     "expired": _worker_expired,
@@ -496,6 +524,94 @@ def test_refresh_committed_apart_does_not_break_the_running_transaction(site, em
     assert len(result["paid"]) == 1 and result["polled"], result
     # expired in Odoo before the sync, refused by QuickBooks in the group, expired before the poll
     assert emulator.count(r"^/oauth2/v1/tokens/bearer$", "POST") - before == 3
+
+
+# ====================================================================== Xero
+@pytest.fixture(scope="module")
+def xero_emulator():
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests.emulators.xero import XeroEmulator
+
+    emu = XeroEmulator().start()
+    emu.seed()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture(scope="module")
+def xero_site(site, xero_emulator):
+    """The same database, plus a Xero connection of the company (no invoice goes to it: the
+    company's QuickBooks connection comes first)."""
+    tokens = xero_emulator.issue_tokens()
+    args = dict(
+        site["worker_args"],
+        base_url=xero_emulator.base_url,
+        client_id=xero_emulator.config["client_id"],
+        client_secret=xero_emulator.config["client_secret"],
+        **tokens,
+    )
+    res = _run(
+        [sys.executable, __file__, "prepare_xero", json.dumps(args)],
+        env=site["env"],
+        cwd=REPO_ROOT,
+        timeout=WORKER_TIMEOUT,
+    )
+    prepared = json.loads(res.stdout.strip().splitlines()[-1])
+    assert "error" not in prepared, prepared.get("traceback")
+    yield {"connection_id": prepared["connection_id"], "initial_tokens": tokens}
+    # Out of the way of anything that runs later on this database (polling, sending).
+    _query(
+        site,
+        "UPDATE qxs_connection SET state = 'disconnected' WHERE id = %s RETURNING id",
+        [prepared["connection_id"]],
+    )
+
+
+def test_concurrent_xero_refresh_spends_the_single_use_token_once(
+    site, xero_emulator, xero_site, workers
+):
+    """Xero's refresh tokens are single-use: a second refresh with the spent one would be
+    answered from the grace period at best, and refused after it (the connection lost)."""
+    import requests
+
+    emulator = xero_emulator
+    token_path = r"^/connect/token$"
+    conn_id = xero_site["connection_id"]
+    old_refresh = xero_site["initial_tokens"]["refresh_token"]
+    _query(
+        site,
+        "UPDATE qxs_connection SET token_expiry = now() - interval '1 hour', "
+        "refresh_token = %s WHERE id = %s RETURNING id",
+        [old_refresh, conn_id],
+    )
+    before = emulator.count(token_path, "POST")
+    # The refresh stays in flight long enough for the second worker to reach the row lock.
+    emulator.add_fault("delay", path=token_path, delay=1.5, count=2)
+    first, second = workers.start("token", n=2, connection_id=conn_id).go().results()
+
+    assert emulator.count(token_path, "POST") - before == 1, "exactly one refresh call"
+    assert first["token"] == second["token"], "both workers use the same access token"
+    [(access, refresh, state)] = _query(
+        site,
+        "SELECT access_token, refresh_token, state FROM qxs_connection WHERE id = %s",
+        [conn_id],
+    )
+    assert (access, state) == (first["token"], "connected")
+    assert access != xero_site["initial_tokens"]["access_token"]
+    answer = requests.get(
+        f"{emulator.base_url}/api.xro/2.0/Invoices",
+        headers={
+            "Authorization": f"Bearer {access}",
+            "xero-tenant-id": xero_site["initial_tokens"]["tenant_id"],
+            "Accept": "application/json",
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 200, "the shared access token is valid"
+    assert refresh != old_refresh
+    spent = emulator.refresh_tokens[old_refresh]
+    assert spent["successor"]["refresh_token"] == refresh, "stored: the one refresh's answer"
+    assert emulator.refresh_tokens[refresh]["successor"] is None, "the stored one is unspent"
 
 
 if __name__ == "__main__":

@@ -1507,7 +1507,9 @@ class QboEmulator(Emulator):
 
     # ------------------------------------------------------------------ seed
     def seed(self, data=None):
-        """Load a realistic US small company (plus optional ``{kind: [objects]}``)."""
+        """Load a realistic US small company (plus optional ``{kind: [objects]}``, written as
+        through the API; read-only lists such as a non-US company's TaxRate/TaxCode are stored
+        as given)."""
         with self.lock:
             for kind in KINDS:
                 self.state[kind], self.deleted[kind], self.next_id[kind] = {}, {}, 1
@@ -1711,7 +1713,10 @@ class QboEmulator(Emulator):
             )
             for kind, objects in (data or {}).items():
                 for obj in objects:
-                    self._save(kind, obj)
+                    if kind in READ_ONLY:  # not writable through the API: stored as given
+                        self._insert(kind, copy.deepcopy(obj))
+                    else:
+                        self._save(kind, obj)
             return self._summary()
 
     def _summary(self):

@@ -809,9 +809,14 @@ class QboAdapter(ProviderAdapter):
                 for ent in note.get("dataChangeEvent", {}).get("entities", []):
                     if ent.get("name") in ENTITY.values() or ent.get("name") == "Payment":
                         out.setdefault(note.get("realmId"), set()).add(ent.get("id"))
-        elif isinstance(payload, list):  # CloudEvents
+        elif isinstance(payload, list):  # CloudEvents: type "qbo.<entity>.<operation>.v1"
+            names = {name.lower() for name in (*ENTITY.values(), "Payment")}
             for event in payload:
-                out.setdefault(event.get("intuitaccountid"), set()).add(event.get("intuitentityid"))
+                entity = (event.get("type") or "").split(".")[1:2]
+                if entity and entity[0].lower() in names:
+                    out.setdefault(event.get("intuitaccountid"), set()).add(
+                        event.get("intuitentityid")
+                    )
         return out
 
 

@@ -142,6 +142,44 @@ class QxsConnection(models.Model):
                     _("Plain http is only allowed for a local emulator (127.0.0.1 or localhost).")
                 )
 
+    def write(self, vals):
+        moved = self.browse()
+        if "remote_org_id" in vals:
+            moved = self.filtered(
+                lambda c: (c.remote_org_id or False) != (vals["remote_org_id"] or False)
+            )
+        sent = (
+            self.env["qxs.sync.record"]
+            .sudo()
+            .search_count(
+                [
+                    ("connection_id", "in", moved.ids),
+                    ("purpose", "!=", "customer"),
+                    ("remote_id", "!=", False),
+                ]
+            )
+            if moved
+            else 0
+        )
+        if sent:
+            raise UserError(
+                _(
+                    "%(count)s documents were already sent to %(org)s through this connection: "
+                    "switching it to another company or organisation would detach them. Archive "
+                    "this connection and create a new one for the other organisation.",
+                    count=sent,
+                    org=moved[:1].remote_org_name or moved[:1].remote_org_id,
+                )
+            )
+        res = super().write(vals)
+        if moved:
+            # Customer bindings hold another company's / organisation's ids: forget them, the
+            # customers are looked up (or created) again in the one now used.
+            self.env["qxs.sync.record"].sudo().search(
+                [("connection_id", "in", moved.ids), ("purpose", "=", "customer")]
+            ).unlink()
+        return res
+
     def _compute_sync_record_count(self):
         data = self.env["qxs.sync.record"]._read_group(
             [("connection_id", "in", self.ids)], ["connection_id"], ["__count"]
