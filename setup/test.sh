@@ -41,7 +41,7 @@ export QXS_ODOO_BIN="$ODOO_BIN" QXS_ADDONS_PATH="$(addons_path)" QXS_DATA_DIR="$
 
 # ------------------------------------------------------------------ 1. lint
 PYLINT_CHECKS=(--disable=all --enable=odoolint --disable=missing-readme,prefer-env-translation)
-if "$QXS_VENV/bin/ruff" check addons tests && "$QXS_VENV/bin/ruff" format --check -q addons tests \
+if "$QXS_VENV/bin/ruff" check addons tests bench setup && "$QXS_VENV/bin/ruff" format --check -q addons tests bench setup \
     && "$QXS_VENV/bin/pylint" --rcfile=.pylintrc "${PYLINT_CHECKS[@]}" addons/*; then
     say "lint: ruff and pylint-odoo clean"
     passed=$((passed + 1))
