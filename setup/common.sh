@@ -42,3 +42,50 @@ addons_path() {
 }
 
 pg_ok() { psql -d postgres -Atqc 'select 1' >/dev/null 2>&1; }
+
+# Installs if needed and checks Odoo and PostgreSQL; sets PY and ODOO_BIN (test.sh, bench.sh).
+require_installation() {
+    bash "$REPO_ROOT/setup/install.sh" > "$QXS_HOME/install.log" 2>&1 \
+        || { cat "$QXS_HOME/install.log"; die "setup/install.sh failed (log above)."; }
+    PY=$(venv_python)
+    "$PY" -c 'import odoo.release as r; assert r.version_info[:2] == (18, 0)' 2>/dev/null \
+        || die "Odoo 18.0 is not importable from $QXS_VENV: run setup/install.sh."
+    pg_ok || die "PostgreSQL is not reachable at $PGHOST:$PGPORT as role $PGUSER."
+    ODOO_BIN=$(odoo_bin)
+    [ -n "$ODOO_BIN" ] || die "odoo-bin not found beside the odoo package."
+}
+
+# The template database with Odoo's base modules (no demo data), named after the modules, the
+# pins and the Odoo version: built once (~1-2 min), then copied per run. Sets TEMPLATE.
+# $1: data dir, $2: a folder for the build log.
+ensure_template() {
+    local data_dir=$1 logdir=$2 base_modules="account,sale_management,sale_stock,stock_account"
+    local key building
+    key=$(printf '%s %s' "$base_modules" "$(cat "$REPO_ROOT/setup/odoo-constraints.txt")" \
+        "$("$PY" -c 'import odoo.release as r; print(r.version)')" | sha1sum | cut -c1-10)
+    TEMPLATE="qxs_template_$key"
+    psql -d postgres -Atqc "select 1 from pg_database where datname='$TEMPLATE'" | grep -q 1 \
+        && return 0
+    say "Building the template database $TEMPLATE ($base_modules, no demo data; once, ~1-2 min)"
+    building="${TEMPLATE}_building"
+    dropdb --if-exists "$building" >/dev/null 2>&1
+    "$PY" "$ODOO_BIN" -d "$building" --data-dir "$data_dir" --addons-path "$(addons_path)" \
+        -i "$base_modules" --without-demo=all --stop-after-init --no-http \
+        --log-level=warn > "$logdir/template.log" 2>&1 \
+        || { tail -50 "$logdir/template.log"; die "Building the template database failed."; }
+    psql -d postgres -qc "ALTER DATABASE \"$building\" RENAME TO \"$TEMPLATE\"" \
+        || die "Renaming the template database failed."
+    rm -rf "$data_dir/filestore/$TEMPLATE"
+    if [ -d "$data_dir/filestore/$building" ]; then
+        mv "$data_dir/filestore/$building" "$data_dir/filestore/$TEMPLATE"
+    fi
+}
+
+# A throwaway copy of the template (database and filestore). $1: data dir, $2: new name.
+copy_template() {
+    createdb -T "$TEMPLATE" "$2" || die "createdb -T $TEMPLATE $2 failed."
+    mkdir -p "$1/filestore"
+    if [ -d "$1/filestore/$TEMPLATE" ]; then
+        cp -a "$1/filestore/$TEMPLATE" "$1/filestore/$2"
+    fi
+}

@@ -15,14 +15,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO_ROOT" || exit 1
 
-bash "$REPO_ROOT/setup/install.sh" > "$QXS_HOME/install.log" 2>&1 \
-    || { cat "$QXS_HOME/install.log"; die "setup/install.sh failed (log above)."; }
-PY=$(venv_python)
-"$PY" -c 'import odoo.release as r; assert r.version_info[:2] == (18, 0)' 2>/dev/null \
-    || die "Odoo 18.0 is not importable from $QXS_VENV: run setup/install.sh."
-pg_ok || die "PostgreSQL is not reachable at $PGHOST:$PGPORT as role $PGUSER."
-ODOO_BIN=$(odoo_bin)
-[ -n "$ODOO_BIN" ] || die "odoo-bin not found beside the odoo package."
+require_installation
 
 passed=0
 failed=0
@@ -53,26 +46,9 @@ fi
 # ------------------------------------------------------------------ 2. Odoo tests
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 if [ -z "${QXS_SKIP_ODOO:-}" ]; then
-    BASE_MODULES="account,sale_management,sale_stock,stock_account"
-    tmpl_key=$(printf '%s %s' "$BASE_MODULES" "$(cat "$REPO_ROOT/setup/odoo-constraints.txt")" \
-        "$("$PY" -c 'import odoo.release as r; print(r.version)')" | sha1sum | cut -c1-10)
-    TEMPLATE="qxs_template_$tmpl_key"
-    if ! psql -d postgres -Atqc "select 1 from pg_database where datname='$TEMPLATE'" | grep -q 1; then
-        say "Building the template database $TEMPLATE ($BASE_MODULES, no demo data; once, ~1-2 min)"
-        building="${TEMPLATE}_building"
-        dropdb --if-exists "$building" >/dev/null 2>&1
-        "$PY" "$ODOO_BIN" -d "$building" --data-dir "$DATA_DIR" --addons-path "$(addons_path)" \
-            -i "$BASE_MODULES" --without-demo=all --stop-after-init --http-port "$(free_port)" \
-            --log-level=warn > "$logdir/template.log" 2>&1 \
-            || { tail -50 "$logdir/template.log"; die "Building the template database failed."; }
-        psql -d postgres -qc "ALTER DATABASE \"$building\" RENAME TO \"$TEMPLATE\"" || die "rename failed"
-        rm -rf "$DATA_DIR/filestore/$TEMPLATE"
-        [ -d "$DATA_DIR/filestore/$building" ] && mv "$DATA_DIR/filestore/$building" "$DATA_DIR/filestore/$TEMPLATE"
-    fi
+    ensure_template "$DATA_DIR" "$logdir"
     export QXS_TEMPLATE_DB="$TEMPLATE"  # tests/test_concurrency.py copies it too
-    createdb -T "$TEMPLATE" "$TEST_DB" || die "createdb -T $TEMPLATE failed."
-    mkdir -p "$DATA_DIR/filestore"
-    [ -d "$DATA_DIR/filestore/$TEMPLATE" ] && cp -a "$DATA_DIR/filestore/$TEMPLATE" "$DATA_DIR/filestore/$TEST_DB"
+    copy_template "$DATA_DIR" "$TEST_DB"
     tags=${QXS_TEST_TAGS:-/qbo_xero_sync,/qbo_xero_sync_cogs}
     say "Odoo tests ($tags) on $TEST_DB"
     "$PY" "$ODOO_BIN" -d "$TEST_DB" --data-dir "$DATA_DIR" --addons-path "$(addons_path)" \
