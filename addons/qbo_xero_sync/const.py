@@ -79,6 +79,11 @@ JOURNAL_ACCOUNT_TYPES = {
     "qbo": {"cogs": ("Cost of Goods Sold",), "inventory": ("Other Current Asset",)},
     "xero": {"cogs": ("DIRECTCOSTS",), "inventory": ("INVENTORY", "CURRENT")},
 }
+# The account types an account picked in the settings must have, per provider and role.
+ACCOUNT_ROLE_TYPES = {
+    "qbo": {"income": ("Income",), **JOURNAL_ACCOUNT_TYPES["qbo"]},
+    "xero": {"income": XERO_REVENUE_TYPES, **JOURNAL_ACCOUNT_TYPES["xero"]},
+}
 
 # --- engine ------------------------------------------------------------------------------------
 HTTP_TIMEOUT = 60  # seconds, for every provider call (a number: Odoo's test harness compares it)

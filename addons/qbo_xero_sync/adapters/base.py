@@ -70,6 +70,12 @@ class ProviderAdapter:
         """[{"id", "name"}] of the organisations the consent covers."""
         raise NotImplementedError
 
+    def list_accounts(self):
+        """[{"code", "name", "type"}] of the provider's active accounts: ``code`` is what the
+        account settings hold (QuickBooks: the account name; Xero: the account code), ``name`` a
+        label, ``type`` the provider's account type (e.g. "Income", "REVENUE")."""
+        raise NotImplementedError
+
     # -- documents ----------------------------------------------------------------------------
     def push_documents(self, records):
         """Create or update the documents of ``records`` (qxs.sync.record, purpose 'document').

@@ -347,6 +347,17 @@ class QboAdapter(ProviderAdapter):
         )
         return result
 
+    def list_accounts(self):
+        query = "SELECT * FROM Account WHERE Active = true MAXRESULTS 1000"
+        return [
+            {
+                "code": a["Name"],
+                "name": a.get("FullyQualifiedName") or a["Name"],
+                "type": a.get("AccountType"),
+            }
+            for a in self._query(query).get("Account", [])
+        ]
+
     def _income_account(self):
         name = (self.connection.default_income_account or "").strip()
         if not name:

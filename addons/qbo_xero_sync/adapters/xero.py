@@ -334,6 +334,13 @@ class XeroAdapter(ProviderAdapter):
             self._cache["accounts"] = {a.code: a for a in accounts if a.code}
         return self._cache["accounts"]
 
+    def list_accounts(self):
+        return [
+            {"code": code, "name": f"{code} {a.name}", "type": _enum(a.type)}
+            for code, a in self._accounts().items()
+            if _enum(a.status) == "ACTIVE"
+        ]
+
     def _tax_types(self):
         if "tax_types" not in self._cache:
             rates = self._call("get_tax_rates").tax_rates or []

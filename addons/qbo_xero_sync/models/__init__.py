@@ -5,6 +5,7 @@ from . import (
     product_template,
     qxs_connection,
     qxs_connection_tenant,
+    qxs_remote_account,
     qxs_sync_record,
     res_company,
     res_config_settings,

@@ -12,6 +12,7 @@ from odoo.tools.misc import hmac as hmac_tool
 from .. import const
 from ..adapters import get_adapter
 from ..exceptions import AUTH, RETRY, SyncError
+from .qxs_remote_account import apply_picked_accounts, remote_account_domain
 
 _logger = logging.getLogger(__name__)
 
@@ -85,6 +86,17 @@ class QxsConnection(models.Model):
         string="Default revenue account",
         help="QuickBooks: name of the Income account under which missing Service items are "
         "created. Xero: not used (each product's revenue code is the account code).",
+    )
+    default_income_account_id = fields.Many2one(
+        "qxs.remote.account",
+        string="Revenue account from the chart",
+        compute="_compute_remote_account_pickers",
+        inverse="_inverse_remote_account_pickers",
+        domain=remote_account_domain("income"),
+        help="Pick the default revenue account among the accounts loaded from the provider.",
+    )
+    remote_account_ids = fields.One2many(
+        "qxs.remote.account", "connection_id", string="Accounts of the chart"
     )
     default_revenue_code = fields.Char(
         help="Revenue code used for invoice lines without a product (or a product without code).",
@@ -188,6 +200,25 @@ class QxsConnection(models.Model):
         for conn in self:
             conn.sync_record_count = counts.get(conn.id, 0)
 
+    def _qxs_account_pickers(self):
+        """{Many2one to qxs.remote.account: Char field that stores the picked account's code}.
+        The Char field stays the truth; the Many2one shows the loaded account it names."""
+        return {"default_income_account_id": "default_income_account"}
+
+    @api.depends(lambda self: ["remote_account_ids.code", *self._qxs_account_pickers().values()])
+    def _compute_remote_account_pickers(self):
+        for conn in self:
+            by_code = {a.code: a for a in conn.remote_account_ids}
+            for picker, code_field in self._qxs_account_pickers().items():
+                conn[picker] = by_code.get(conn[code_field] or "", False)
+
+    def _inverse_remote_account_pickers(self):
+        apply_picked_accounts(self, self._qxs_account_pickers())
+
+    @api.onchange("default_income_account_id")
+    def _onchange_remote_account_pickers(self):
+        apply_picked_accounts(self, self._qxs_account_pickers())
+
     def _compute_redirect_uri(self):
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
         for conn in self:
@@ -286,6 +317,40 @@ class QxsConnection(models.Model):
             "tag": "display_notification",
             "params": {"message": _("Synchronisation started."), "type": "info"},
         }
+
+    def action_load_remote_accounts(self):
+        self.ensure_one()
+        self._qxs_load_remote_accounts()
+
+    def _qxs_load_remote_accounts(self):
+        """Replace the loaded accounts by the provider's active accounts (one call, on an
+        administrator's request)."""
+        self.ensure_one()
+        Account = self.env["qxs.remote.account"]
+        Account.check_access("create")  # no call on behalf of who can't store the answer
+        try:
+            accounts = self._qxs_adapter().list_accounts()
+        except SyncError as exc:
+            raise UserError(exc.message) from exc
+        self.remote_account_ids.unlink()
+        Account.create(
+            [
+                {
+                    "connection_id": self.id,
+                    "code": a["code"],
+                    "name": a["name"],
+                    "account_type": a["type"],
+                }
+                for a in accounts
+            ]
+        )
+        self.message_post(
+            body=_(
+                "%(count)s accounts loaded from %(provider)s.",
+                count=len(accounts),
+                provider=dict(const.PROVIDERS)[self.provider],
+            )
+        )
 
     def action_open_sync_records(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -5,6 +5,8 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.qbo_xero_sync.models.qxs_remote_account import remote_account_domain
+
 from .account_move import COGS_TYPES
 
 _logger = logging.getLogger(__name__)
@@ -23,12 +25,39 @@ class QxsConnection(models.Model):
         help="Inventory asset account in the provider: QuickBooks account number or name "
         "(e.g. “Inventory Asset”), Xero account code (e.g. 630).",
     )
+    cogs_account_id = fields.Many2one(
+        "qxs.remote.account",
+        string="COGS account from the chart",
+        compute="_compute_remote_account_pickers",
+        inverse="_inverse_remote_account_pickers",
+        domain=remote_account_domain("cogs"),
+        help="Pick the COGS account among the accounts loaded from the provider.",
+    )
+    inventory_account_id = fields.Many2one(
+        "qxs.remote.account",
+        string="Inventory account from the chart",
+        compute="_compute_remote_account_pickers",
+        inverse="_inverse_remote_account_pickers",
+        domain=remote_account_domain("inventory"),
+        help="Pick the inventory asset account among the accounts loaded from the provider.",
+    )
     cogs_start_date = fields.Date(
         string="Export COGS from",
         default=fields.Date.context_today,
         help="The daily export takes the invoices and credit notes dated from this day on "
         "(empty: all). The Export or void COGS wizard ignores it.",
     )
+
+    def _qxs_account_pickers(self):
+        return {
+            **super()._qxs_account_pickers(),
+            "cogs_account_id": "cogs_account_code",
+            "inventory_account_id": "inventory_account_code",
+        }
+
+    @api.onchange("cogs_account_id", "inventory_account_id")
+    def _onchange_cogs_account_pickers(self):
+        self._onchange_remote_account_pickers()
 
     # ------------------------------------------------------------------ export
     def _qxs_cogs_documents(self, date_from=None, date_to=None):

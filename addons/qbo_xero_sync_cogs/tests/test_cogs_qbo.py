@@ -1,7 +1,8 @@
 from datetime import date
 
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import CogsScenarios, QxsCogsCase
 
@@ -83,3 +84,19 @@ class TestCogsQbo(CogsScenarios, QxsCogsCase):
             self.wizard("export", self.day2, self.day1)
         with self.assertRaises(UserError):
             self.wizard("export", self.day2)  # nothing delivered and invoiced that day
+
+    def test_cogs_account_picked_in_the_settings(self):
+        self.connection.cogs_account_code = False
+        self.connection.action_load_remote_accounts()
+        settings = Form(self.env["res.config.settings"])
+        self.assertEqual(settings.qxs_inventory_account_id.code, self.stock_code)
+        domain = safe_eval(
+            self.env["res.config.settings"]._fields["qxs_cogs_account_id"].domain,
+            {"qxs_connection_id": self.connection.id},
+        )
+        [cogs] = self.env["qxs.remote.account"].search(domain)
+        self.assertEqual((cogs.code, cogs.account_type), (self.cogs_code, "Cost of Goods Sold"))
+        settings.qxs_cogs_account_id = cogs
+        settings.save().execute()
+        self.assertEqual(self.connection.cogs_account_code, self.cogs_code)
+        self.assertEqual(self.connection.inventory_account_code, self.stock_code)
