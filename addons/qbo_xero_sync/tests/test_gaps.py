@@ -50,20 +50,7 @@ class TestGapsXeroConnect(XeroMixin, HttpHelpers, QxsCase, HttpCase):
     def connect_through_odoo(self, scope_set):
         """The administrator clicks "Connect to Xero" on a connection never connected before,
         consents at the emulator, and the browser comes back to Odoo's callback."""
-        self.env["ir.config_parameter"].set_param("web.base.url", self.base_url())
-        conn = self.connection
-        conn.sudo().write(
-            {
-                "state": "draft",
-                "access_token": False,
-                "refresh_token": False,
-                "token_expiry": False,
-                "remote_org_id": False,
-                "remote_org_name": False,
-                "xero_scope_set": scope_set,
-            }
-        )
-        conn.tenant_ids.unlink()
+        conn = self.draft_connection(xero_scope_set=scope_set)
         action = conn.with_user(self.admin).action_connect()
         self.assertTrue(action["url"].startswith(self.emulator.urls()["authorize"]), action)
         consent = requests.get(action["url"], allow_redirects=False, timeout=10)

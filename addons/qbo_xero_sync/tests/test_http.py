@@ -27,6 +27,23 @@ SECRETS = ("client_secret", "access_token", "refresh_token", "webhook_key")
 class HttpHelpers:
     """Small helpers shared by the HTTP test classes (mixed into QxsCase + HttpCase)."""
 
+    def draft_connection(self, **extra):
+        """The company's connection as before its first "Connect" (``extra``: more values)."""
+        self.env["ir.config_parameter"].set_param("web.base.url", self.base_url())
+        self.connection.sudo().write(
+            {
+                "state": "draft",
+                "access_token": False,
+                "refresh_token": False,
+                "token_expiry": False,
+                "remote_org_id": False,
+                "remote_org_name": False,
+                **extra,
+            }
+        )
+        self.connection.tenant_ids.unlink()
+        return self.connection
+
     def webhook_url(self, provider):
         return f"{self.base_url()}/qbo_xero_sync/webhook/{provider}"
 
@@ -95,20 +112,6 @@ class TestHttp(HttpHelpers, QxsCase, HttpCase):
         )
 
     # ------------------------------------------------------------------ a. OAuth
-    def draft_connection(self):
-        """The company's connection as before its first "Connect to QuickBooks"."""
-        self.env["ir.config_parameter"].set_param("web.base.url", self.base_url())
-        self.connection.sudo().write(
-            {
-                "state": "draft",
-                "access_token": False,
-                "refresh_token": False,
-                "token_expiry": False,
-                "remote_org_id": False,
-                "remote_org_name": False,
-            }
-        )
-        return self.connection
 
     def authorize(self, connection, user):
         """Click "Connect to QuickBooks" as ``user`` and follow the consent page at the
