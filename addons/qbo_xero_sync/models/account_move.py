@@ -92,7 +92,7 @@ class AccountMove(models.Model):
         return posted
 
     def button_cancel(self):
-        to_void = self.filtered(lambda m: m.state == "posted" or m.state == "draft")
+        to_void = self.filtered(lambda m: m.state in ("posted", "draft"))
         res = super().button_cancel()
         if not self.env.context.get("qxs_from_remote"):
             to_void._qxs_enqueue_void()
