@@ -1,6 +1,6 @@
 """Provider adapters: the only code that knows a provider's payloads, SDK and error codes."""
 
-from .base import ProviderAdapter, RemoteState, Result
+from .base import Changes, ProviderAdapter, RemoteState, Result, document_kind
 
 
 def get_adapter(connection):

@@ -24,17 +24,42 @@ class Result:
     message: str = None  # a note for the chatter (e.g. "linked to the existing document")
 
 
+def document_kind(move_type):
+    """"invoice" or "credit_note": the kind of remote document an Odoo move type becomes (the
+    one place that decides it)."""
+    return "credit_note" if move_type == "out_refund" else "invoice"
+
+
 @dataclasses.dataclass
 class RemoteState:
-    """A document's state as the provider reports it (polling, webhook or read)."""
+    """A document's state as the provider reports it (polling, webhook or read).
+
+    Providers number invoices and credit notes separately (QuickBooks: per entity), so a state
+    is keyed by ``(kind, remote_id)``, never by the id alone."""
 
     remote_id: str
     status: str  # one of const.REMOTE_STATUSES
-    amount_paid: float = 0.0
+    kind: str = "invoice"  # "invoice" or "credit_note" (see document_kind)
+    amount_paid: float = 0.0  # cash received (payments only; never credit allocations)
+    amount_credited: float = 0.0  # credit notes / overpayments allocated to it (not cash)
     total: float = None
     sync_token: str = None
     remote_number: str = None
     payment_date: str = None
+
+
+@dataclasses.dataclass
+class Changes:
+    """What a poll found: the states changed since the watermark, and the next watermark.
+
+    ``watermark`` is a naive UTC datetime on the provider's clock (never the local one); when
+    the provider truncated its answer, it is the time of the last change applied, so that the
+    next poll reads the rest. ``note`` is a warning for the administrators (e.g. changes older
+    than the provider keeps could not be read)."""
+
+    states: list
+    watermark: object
+    note: str = None
 
 
 class ProviderAdapter:
@@ -83,7 +108,11 @@ class ProviderAdapter:
         raise NotImplementedError
 
     def void_documents(self, records):
-        """Void (or delete, where the provider requires it) the remote documents."""
+        """Void (or delete, where the provider requires it) the remote documents.
+
+        A record without ``remote_id`` (its answer may have been lost) is first looked up by
+        number, for the same customer and type: found, it is voided and its Result carries the
+        ``remote_id``; not found, its result is ``SyncError(kind=GONE)`` (it never got there)."""
         raise NotImplementedError
 
     def read_states(self, records):
@@ -91,7 +120,7 @@ class ProviderAdapter:
         raise NotImplementedError
 
     def fetch_changes(self, since):
-        """(list of RemoteState changed since ``since``, new watermark datetime)."""
+        """A :class:`Changes` with the RemoteStates changed since ``since`` (naive UTC)."""
         raise NotImplementedError
 
     def remote_url(self, record):
@@ -151,7 +180,8 @@ class ProviderAdapter:
         return hmac.compare_digest(base64.b64encode(digest).decode(), signature.strip())
 
     def parse_webhook(self, payload):
-        """{organisation id: {remote document ids}} named by a verified notification."""
+        """{organisation id: {(kind, remote id)}} named by a verified notification; ``kind`` is
+        "invoice", "credit_note" or "other" (e.g. a payment: found by the next poll)."""
         raise NotImplementedError
 
     # -- shared steps of the adapters --------------------------------------------------------
