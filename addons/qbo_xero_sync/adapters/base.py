@@ -25,7 +25,7 @@ class Result:
 
 
 def document_kind(move_type):
-    """"invoice" or "credit_note": the kind of remote document an Odoo move type becomes (the
+    """ "invoice" or "credit_note": the kind of remote document an Odoo move type becomes (the
     one place that decides it)."""
     return "credit_note" if move_type == "out_refund" else "invoice"
 

@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import html2plaintext
+from odoo.tools import float_is_zero, html2plaintext
 
 from .. import const
 from ..exceptions import SyncError
@@ -26,9 +26,10 @@ class AccountMove(models.Model):
     qxs_total_mismatch = fields.Char(compute="_compute_qxs_sync")
 
     def _qxs_document_record(self):
-        """The sync record of this document for its company's current connection."""
+        """The sync record of this document for its company's current connection (sudo: who
+        may read the invoice may read its sync status, not the connection's secrets)."""
         self.ensure_one()
-        recs = self.qxs_sync_record_ids.filtered(lambda r: r.purpose == "document")
+        recs = self.sudo().qxs_sync_record_ids.filtered(lambda r: r.purpose == "document")
         return recs.sorted("id", reverse=True)[:1]
 
     @api.depends("qxs_sync_record_ids.state", "qxs_sync_record_ids.last_error")
@@ -118,19 +119,15 @@ class AccountMove(models.Model):
 
     def _qxs_enqueue_void(self):
         for move in self:
-            rec = move._qxs_document_record()
-            if not rec:
-                continue
-            if rec.remote_id and rec.connection_id.void_on_cancel:
-                self.env["qxs.sync.record"]._qxs_enqueue(rec.connection_id, move, action="void")
-            elif rec.state in ("pending", "error") and not rec.remote_id:
-                rec.write({"state": "skipped", "skip_reason": _("Cancelled before it was sent.")})
+            move._qxs_document_record()._qxs_void_or_skip()
 
     # ------------------------------------------------------------------ actions
     def action_qxs_retry(self):
         """Send again (error or skipped documents), e.g. the "send skipped" action."""
-        recs = self.mapped("qxs_sync_record_ids").filtered(
-            lambda r: r.purpose == "document" and r.state in ("error", "skipped")
+        recs = (
+            self.sudo()
+            .mapped("qxs_sync_record_ids")
+            .filtered(lambda r: r.purpose == "document" and r.state in ("error", "skipped"))
         )
         recs.action_retry()
         missing = self.filtered(lambda m: m.state == "posted" and not m._qxs_document_record())
@@ -139,6 +136,111 @@ class AccountMove(models.Model):
     def action_qxs_open_remote(self):
         self.ensure_one()
         return {"type": "ir.actions.act_url", "url": self.qxs_remote_url, "target": "new"}
+
+    # ------------------------------------------------------------------ statuses back
+    def _qxs_apply_remote_void(self, provider):
+        """Voided remotely: cancel this posted document, all or nothing (a savepoint), and say
+        so; if Odoo refuses, say why and leave the document as it was."""
+        self.ensure_one()
+        if self.state != "posted":
+            return
+        move = self.with_context(qxs_from_remote=True)
+        try:
+            with self.env.cr.savepoint():
+                move.button_draft()
+                move.button_cancel()
+        except UserError as exc:
+            self.message_post(
+                body=_(
+                    "Voided in %(p)s, but Odoo could not cancel it: %(e)s",
+                    p=provider,
+                    e=exc.args[0],
+                )
+            )
+            return
+        self.message_post(body=_("Voided in %s: the invoice is cancelled.", provider))
+
+    def _qxs_apply_remote_payment(self, remote, registered, connection, remote_number):
+        """Register the cash received remotely that Odoo does not have yet, and return the
+        remote cash now accounted for. ``registered`` is the remote cash already accounted for.
+        Credits allocated remotely are never cash: Odoo's reconciliation is the reference."""
+        self.ensure_one()
+        provider = dict(const.PROVIDERS)[connection.provider]
+        currency = self.currency_id
+        paid = remote.amount_paid or 0.0
+        new_amount = paid - registered
+        if new_amount < 0 or float_is_zero(new_amount, precision_rounding=currency.rounding):
+            return paid
+        if self.move_type == "out_refund":
+            self.message_post(
+                body=_(
+                    "%(amount)s of this credit note was refunded in %(p)s; Odoo's reconciliation "
+                    "stays the reference.",
+                    amount=currency.format(new_amount),
+                    p=provider,
+                )
+            )
+            return paid
+        if self.state != "posted":
+            return paid
+        if self.payment_state in ("paid", "in_payment", "reversed") or float_is_zero(
+            self.amount_residual, precision_rounding=currency.rounding
+        ):
+            self.message_post(
+                body=_(
+                    "A payment of %(amount)s was received in %(p)s, but nothing is left to pay in "
+                    "Odoo: check whether the customer paid twice.",
+                    amount=currency.format(new_amount),
+                    p=provider,
+                )
+            )
+            return paid
+        journal = connection.payment_journal_id
+        if not journal:
+            self.message_post(
+                body=_(
+                    "A payment of %(amount)s was received in %(p)s. Set a payments journal on the "
+                    "connection to register it automatically.",
+                    amount=currency.format(new_amount),
+                    p=provider,
+                )
+            )
+            return paid
+        amount = min(new_amount, self.amount_residual)
+        gap = self.amount_residual - amount
+        settle = remote.status == "paid" and 0 < gap <= const.PAID_ROUNDING_TOLERANCE
+        if settle:
+            # Paid in full remotely, a few cents open in Odoo: the provider computed the tax on
+            # the total, Odoo per line. The invoice is paid: close it, and say so.
+            amount = self.amount_residual
+        wizard = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=self.ids)
+            .create(
+                {
+                    "journal_id": journal.id,
+                    "amount": amount,
+                    "payment_date": remote.payment_date or fields.Date.context_today(self),
+                    "communication": _(
+                        "%(p)s payment for %(n)s", p=provider, n=remote_number or self.name
+                    ),
+                }
+            )
+        )
+        wizard._create_payments()
+        body = _(
+            "Payment of %(amount)s received in %(p)s registered.",
+            amount=currency.format(amount),
+            p=provider,
+        )
+        if settle:
+            body += " " + _(
+                "It is paid in full there; its total differs from Odoo's by %(gap)s (tax "
+                "rounding), so Odoo's full amount was registered.",
+                gap=currency.format(gap),
+            )
+        self.message_post(body=body)
+        return paid
 
     # ------------------------------------------------------------------ payload
     def _qxs_document_values(self, connection):

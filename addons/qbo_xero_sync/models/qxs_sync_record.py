@@ -3,10 +3,10 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import float_compare
 
 from .. import const
-from ..adapters import RemoteState
+from ..adapters import Changes, RemoteState, Result, document_kind
 from ..exceptions import AUTH, GONE, RETRY, SyncError
 
 _logger = logging.getLogger(__name__)
@@ -149,6 +149,28 @@ class QxsSyncRecord(models.Model):
             rec = self.sudo().create(vals)
         return rec
 
+    def _qxs_void_or_skip(self, on_cancel=True):
+        """Void what may exist remotely, else skip (the Odoo record was cancelled, or a user
+        asked to void it: ``on_cancel`` False, which ignores the "Void when cancelled" option).
+
+        A record without a remote id may still exist there (its answer may have been lost):
+        the void looks it up by number first, and only when it is not found is the record
+        "cancelled before it was sent" (see :meth:`_qxs_apply_error`)."""
+        for rec in self.sudo():
+            if rec.state == "remote_deleted" or rec.remote_status in ("voided", "deleted"):
+                continue
+            if rec.state == "skipped" and not rec.remote_id:
+                continue  # never sent (e.g. a No sync channel)
+            if rec.connection_id.void_on_cancel or not on_cancel:
+                rec._qxs_enqueue(rec.connection_id, rec._qxs_target(), rec.purpose, "void")
+            elif not rec.remote_id:
+                rec.write(
+                    {
+                        "state": "skipped",
+                        "skip_reason": _("Cancelled; voiding on cancel is turned off."),
+                    }
+                )
+
     def _qxs_target(self):
         self.ensure_one()
         return self.env[self.res_model].browse(self.res_id)
@@ -268,7 +290,9 @@ class QxsSyncRecord(models.Model):
             _logger.exception("qbo_xero_sync: unexpected error while sending %s", self)
             results = dict.fromkeys(self, SyncError(_("Unexpected error: %s", exc)))
         for rec in self:
-            rec._qxs_apply_result(results.get(rec) or SyncError(_("No answer for this record.")))
+            rec._qxs_apply_result_isolated(
+                results.get(rec) or SyncError(_("No answer for this record."))
+            )
 
     def _qxs_handlers(self):
         """(purpose, action) -> callable(adapter, records) -> {record: Result | SyncError}.
@@ -280,6 +304,43 @@ class QxsSyncRecord(models.Model):
         }
 
     # ------------------------------------------------------------------ outcomes
+    def _qxs_apply_result_isolated(self, result):
+        """Write one record's outcome inside a savepoint: whatever goes wrong while applying it
+        in Odoo (a UserError, an access error, an answer nobody foresaw) is written on that
+        record, visibly, and the other records of the run go on."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self._qxs_apply_result(result)
+        except Exception as exc:  # recorded on the record, never lost
+            _logger.exception("qbo_xero_sync: could not apply the outcome of %s", self)
+            self.invalidate_recordset()
+            self._qxs_record_failure(exc, result)
+
+    def _qxs_record_failure(self, exc, result=None):
+        """The record goes to "error" with Odoo's own message; a remote id that the provider
+        gave is kept (the document exists there), and the accountant gets an activity."""
+        message = exc.args[0] if isinstance(exc, UserError) and exc.args else str(exc)
+        if isinstance(exc, SyncError):
+            message = exc.message
+        vals = {
+            "state": "error",
+            "attempts": self.attempts + 1,
+            "last_error": _(
+                "Odoo could not apply what %(p)s answered: %(msg)s",
+                p=self._qxs_provider_label(),
+                msg=message,
+            ),
+        }
+        if isinstance(result, RemoteState):
+            vals["action"] = "pull"  # "send again" reads it again
+        if isinstance(result, Result) and result.remote_id and not self.remote_id:
+            vals["remote_id"] = result.remote_id
+            vals["remote_number"] = result.remote_number or False
+        with self.env.cr.savepoint():
+            self.write(vals)
+            self._qxs_note_failure(vals["last_error"])
+
     def _qxs_apply_result(self, result):
         """The one place where an outcome (success, failure, remote state) is written."""
         self.ensure_one()
@@ -308,6 +369,7 @@ class QxsSyncRecord(models.Model):
                 float_compare(result.remote_total, vals["local_total"], precision_digits=2)
             )
         self.write(vals)
+        self._qxs_clear_failure_activity()
         self._qxs_after_success(target, was_action, result)
 
     def _qxs_local_total(self):
@@ -315,17 +377,12 @@ class QxsSyncRecord(models.Model):
         return target.amount_total if target._name == "account.move" else 0.0
 
     def _qxs_after_success(self, target, action, result):
-        if not hasattr(target, "message_post"):
-            return
-        provider = self.connection_id._fields["provider"].convert_to_export(
-            self.connection_id.provider, self.connection_id
-        )
         if action == "void":
-            body = _("Voided in %(provider)s.", provider=provider)
+            body = _("Voided in %(provider)s.", provider=self._qxs_provider_label())
         else:
             body = _(
                 "Sent to %(provider)s as %(number)s.",
-                provider=provider,
+                provider=self._qxs_provider_label(),
                 number=self.remote_number or self.remote_id,
             )
         if result.message:
@@ -334,18 +391,31 @@ class QxsSyncRecord(models.Model):
             body += " " + _(
                 "Warning: the total in %(provider)s (%(remote)s) differs from Odoo's "
                 "(%(local)s); check the taxes.",
-                provider=provider,
+                provider=self._qxs_provider_label(),
                 remote=self.remote_total,
                 local=self.local_total,
             )
-        target.message_post(body=body)
+        self._qxs_note(body)
 
     def _qxs_apply_error(self, exc):
         if exc.kind == GONE and self.action == "void":
+            if not self.remote_id:
+                # The adapter looked it up by number: the document never got there.
+                self.write(
+                    {
+                        "state": "skipped",
+                        "skip_reason": _("Cancelled before it was sent."),
+                        "last_error": False,
+                        "next_attempt": False,
+                    }
+                )
+                self._qxs_clear_failure_activity()
+                return
             # Nothing left to void: the document no longer exists remotely.
             self._qxs_mark_deleted(_("The document no longer exists remotely."))
             return
-        if exc.kind == GONE:
+        attempts = self.attempts + 1
+        if exc.kind == GONE and self.remote_id and attempts < const.MAX_TRANSIENT_ATTEMPTS:
             # Deleted remotely while Odoo still wanted it there: drop the link and create it
             # anew on the next run (a new generation, so that no request id is replayed).
             self.write(
@@ -354,17 +424,15 @@ class QxsSyncRecord(models.Model):
                     "remote_id": False,
                     "sync_token": False,
                     "next_attempt": False,
-                    "attempts": self.attempts + 1,
+                    "attempts": attempts,
                 }
             )
-            target = self._qxs_target()
-            if hasattr(target, "message_post"):
-                target.message_post(
-                    body=_(
-                        "%(msg)s The remote document was deleted; it will " "be created anew.",
-                        msg=exc.message,
-                    )
+            self._qxs_note(
+                _(
+                    "%(msg)s The remote document was deleted; it will be created anew.",
+                    msg=exc.message,
                 )
+            )
             return
         if exc.kind == AUTH:
             # The connection needs an administrator (reconnect): the document waits in the
@@ -376,7 +444,6 @@ class QxsSyncRecord(models.Model):
                 }
             )
             return
-        attempts = self.attempts + 1
         if exc.kind == RETRY and attempts < const.MAX_TRANSIENT_ATTEMPTS:
             delay = const.RETRY_DELAYS[min(attempts - 1, len(const.RETRY_DELAYS) - 1)]
             delay = max(delay, int(exc.retry_after or 0))
@@ -388,10 +455,12 @@ class QxsSyncRecord(models.Model):
                 }
             )
             return
+        # A user error, a transient one that kept failing, or a document that a create
+        # could not find (GONE without a remote id: a referenced record is missing there).
+        noted = self.state == "error" and self.last_error == exc.message
         self.write({"state": "error", "attempts": attempts, "last_error": exc.message})
-        target = self._qxs_target()
-        if hasattr(target, "message_post"):
-            target.message_post(body=_("Sync failed: %s", exc.message))
+        if not noted:
+            self._qxs_note_failure(exc.message)
 
     def _qxs_mark_deleted(self, note):
         self.write(
@@ -404,84 +473,191 @@ class QxsSyncRecord(models.Model):
                 "last_error": False,
             }
         )
+        self._qxs_clear_failure_activity()
+        self._qxs_note(note)
+
+    # ------------------------------------------------------------------ telling the users
+    def _qxs_note(self, body):
+        """A chatter note on the synced Odoo record, when it has a chatter."""
         target = self._qxs_target()
-        if hasattr(target, "message_post"):
-            target.message_post(body=note)
+        if hasattr(target, "message_post") and target.exists():
+            target.sudo().message_post(body=body)
+
+    def _qxs_note_failure(self, message):
+        """A failure: a chatter note, and one activity for the accountant (not one per retry;
+        it is closed when the document syncs)."""
+        self._qxs_note(_("Sync failed: %s", message))
+        target = self._qxs_target()
+        if not hasattr(target, "activity_schedule") or not target.exists():
+            return
+        if self._qxs_failure_activities():
+            return
+        user = (getattr(target, "invoice_user_id", False) or self.env.user).sudo()
+        if user.share or self.company_id not in user.company_ids:
+            user = self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
+        target.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=_("Fix the %s sync", self._qxs_provider_label()),
+            note=message,
+            user_id=user.id,
+        )
+
+    def _qxs_failure_activities(self):
+        target = self._qxs_target()
+        if not hasattr(target, "activity_ids") or not target.exists():
+            return self.env["mail.activity"]
+        summary = _("Fix the %s sync", self._qxs_provider_label())
+        return target.sudo().activity_ids.filtered(lambda a: a.summary == summary)
+
+    def _qxs_clear_failure_activity(self):
+        self._qxs_failure_activities().unlink()
+
+    def _qxs_provider_label(self):
+        return dict(const.PROVIDERS)[self.connection_id.provider]
 
     # ------------------------------------------------------------------ status back
     @api.model
     def _cron_poll(self):
-        """Ask every connected provider what changed since the last poll."""
-        can_commit = self.env["account.move"]._can_commit()
+        """Ask every connected provider what changed since the last poll. Each connection is
+        polled on its own: one that fails (or whose changes fail to apply) never keeps the
+        others' statuses from coming back."""
         conns = (
             self.env["qxs.connection"]
             .sudo()
             .search([("state", "=", "connected"), ("sync_status_back", "=", True)])
         )
+        can_commit = self.env["account.move"]._can_commit()
         for conn in conns:
-            if can_commit and not conn._qxs_token_valid():
-                # Refresh first (the token is stored by its own transaction), then start a new
-                # transaction that sees it: writing last_poll_date in a transaction older than
-                # the refresh would fail with a serialization error.
-                try:
-                    conn._qxs_access_token()
-                except SyncError as exc:
-                    _logger.warning("qbo_xero_sync: polling %s failed: %s", conn.display_name, exc)
-                    continue
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            since = conn.last_poll_date or (fields.Datetime.now() - timedelta(days=1))
             try:
-                states, watermark = conn._qxs_adapter().fetch_changes(since)
+                if can_commit:
+                    self._qxs_poll_connection(conn)
+                else:  # tests: a savepoint stands in for the transaction that is rolled back
+                    with self.env.cr.savepoint():
+                        self._qxs_poll_connection(conn)
+            except Exception:  # logged; the next poll reads the same changes
+                _logger.exception("qbo_xero_sync: polling %s failed", conn.display_name)
+                if can_commit:
+                    self.env.cr.rollback()  # pylint: disable=invalid-commit
+
+    def _qxs_poll_connection(self, conn):
+        can_commit = self.env["account.move"]._can_commit()
+        if can_commit and not conn._qxs_token_valid():
+            # Refresh first (the token is stored by its own transaction), then start a new
+            # transaction that sees it: writing last_poll_date in a transaction older than
+            # the refresh would fail with a serialization error.
+            try:
+                conn._qxs_access_token()
             except SyncError as exc:
                 _logger.warning("qbo_xero_sync: polling %s failed: %s", conn.display_name, exc)
-                continue
-            # Payments are registered in the connection's company (its journals, its accounts).
-            self.with_company(conn.company_id)._qxs_apply_remote_states(conn, states)
-            if can_commit:
-                # The states first, then the watermark in a transaction of its own: it sees
-                # what the adapter stored meanwhile (call budgets), and a failure before this
-                # point re-reads the same changes next time instead of losing them.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            conn.last_poll_date = watermark
-            if can_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+                return
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        since = conn.last_poll_date or (fields.Datetime.now() - timedelta(days=1))
+        try:
+            changes = conn._qxs_adapter().fetch_changes(since)
+            if isinstance(changes, tuple):  # TODO(issue 10): remove once both adapters answer
+                changes = Changes(*changes)
+        except SyncError as exc:
+            _logger.warning("qbo_xero_sync: polling %s failed: %s", conn.display_name, exc)
+            return
+        # Payments are registered in the connection's company (its journals, its accounts).
+        # Each state is applied in a savepoint: one that fails is recorded on its document.
+        self.with_company(conn.company_id)._qxs_apply_remote_states(conn, changes.states)
+        if changes.note:
+            self._qxs_notify_admins(conn, changes.note)
+        if can_commit:
+            # The states first, then the watermark in a transaction of its own: it sees
+            # what the adapter stored meanwhile (call budgets), and a failure before this
+            # point re-reads the same changes next time instead of losing them.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        if changes.watermark:
+            conn.last_poll_date = changes.watermark
+        if can_commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _qxs_notify_admins(self, connection, message):
+        """A note on the connection that reaches its company's Settings administrators."""
+        admins = self.env.ref("base.group_system").users.filtered(
+            lambda u: connection.company_id in u.company_ids
+        )
+        connection.message_post(
+            body=message, partner_ids=admins.partner_id.ids, subtype_xmlid="mail.mt_note"
+        )
+
+    def _qxs_kind(self):
+        """The kind of remote document of this record ("invoice" or "credit_note")."""
+        return document_kind(self.move_id.move_type)
+
+    @api.model
+    def _qxs_records_by_key(self, connection, keys, states=None):
+        """{(kind, remote id): document record} of a connection. Providers number invoices and
+        credit notes separately: the id alone does not name a document."""
+        keys = {(kind, str(rid)) for kind, rid in keys}
+        domain = [
+            ("connection_id", "=", connection.id),
+            ("purpose", "=", "document"),
+            ("remote_id", "in", [rid for _kind, rid in keys]),
+        ]
+        if states:
+            domain.append(("state", "in", states))
+        recs = self.sudo().search(domain)
+        return {
+            (rec._qxs_kind(), rec.remote_id): rec
+            for rec in recs
+            if (rec._qxs_kind(), rec.remote_id) in keys
+        }
 
     @api.model
     def _qxs_apply_remote_states(self, connection, states):
-        by_id = {s.remote_id: s for s in states}
-        recs = self.sudo().search(
-            [
-                ("connection_id", "=", connection.id),
-                ("purpose", "=", "document"),
-                ("remote_id", "in", list(by_id)),
-            ]
-        )
-        for rec in recs:
-            rec._qxs_apply_remote_state(by_id[rec.remote_id])
+        by_key = self._qxs_records_by_key(connection, [(s.kind, s.remote_id) for s in states])
+        for state in states:
+            rec = by_key.get((state.kind, str(state.remote_id)))
+            if rec:
+                rec._qxs_apply_result_isolated(state)
 
     @api.model
-    def _qxs_enqueue_pull(self, connection, remote_ids):
-        """Webhooks land here: mark the bound records to be read again by the cron."""
-        recs = self.sudo().search(
-            [
-                ("connection_id", "=", connection.id),
-                ("purpose", "=", "document"),
-                ("remote_id", "in", list(remote_ids)),
-                ("state", "=", "synced"),
-            ]
-        )
+    def _qxs_enqueue_pull(self, connection, keys):
+        """Webhooks land here: mark the synced records named by ``keys`` ((kind, remote id)) to
+        be read again by the cron. Returns the records marked."""
+        recs = self.browse(
+            [rec.id for rec in self._qxs_records_by_key(connection, keys, ["synced"]).values()]
+        ).sudo()
         recs.write({"state": "pending", "action": "pull", "attempts": 0, "next_attempt": False})
         if recs:
             self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
         return recs
 
+    @api.model
+    def _qxs_enqueue_reread(self, connection):
+        """Read every synced document of a connection again (e.g. after an outage longer than
+        the provider keeps its changes). Returns the number of records marked."""
+        recs = self.sudo().search(
+            [
+                ("connection_id", "in", connection.ids),
+                ("purpose", "=", "document"),
+                ("state", "=", "synced"),
+                ("remote_id", "!=", False),
+            ]
+        )
+        recs.write({"state": "pending", "action": "pull", "attempts": 0, "next_attempt": False})
+        if recs:
+            self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
+        return len(recs)
+
     def _qxs_apply_remote_state(self, remote):
         """Apply a provider's state to Odoo: paid -> payment, voided -> cancel, deleted ->
-        unlink; whichever way the news came (poll, webhook, read)."""
+        unlink; whichever way the news came (poll, webhook, read).
+
+        A local change that waits to be sent (a push or a void) wins: the record is left as it
+        is, unless the provider already did what the void asks. An error stays an error (its
+        banner says what to fix), while the provider's payments and voids still apply."""
         self.ensure_one()
-        if self.state == "pending" and self.action == "push":
-            return  # a local change waits to be sent: it wins
-        move = self.move_id
+        if self.state == "pending" and self.action in ("push", "void"):
+            if self.action == "void" and remote.status in ("voided", "deleted"):
+                self._qxs_apply_result(Result(remote_status=remote.status))
+            return
+        if self.state not in ("synced", "error", "pending"):
+            return  # skipped, or deleted remotely: nothing is linked any more
         if remote.status == "deleted":
             self._qxs_mark_deleted(
                 _(
@@ -491,113 +667,34 @@ class QxsSyncRecord(models.Model):
                 )
             )
             return
-        vals = {
-            "state": "synced",
-            "action": "push",
-            "remote_status": remote.status,
-            "last_error": False,
-        }
+        vals = {"remote_status": remote.status}
+        if self.state == "pending" or (self.state == "error" and remote.status == "voided"):
+            vals.update({"state": "synced", "action": "push", "last_error": False})
         if remote.sync_token:
             vals["sync_token"] = remote.sync_token
         self.write(vals)
+        if self.state == "synced":
+            self._qxs_clear_failure_activity()
+        move = self.move_id
         if not move or not self.connection_id.sync_status_back:
             return
-        if remote.status == "voided" and move.state == "posted":
-            try:
-                move.with_context(qxs_from_remote=True).button_draft()
-                move.with_context(qxs_from_remote=True).button_cancel()
-                move.message_post(
-                    body=_("Voided in %s: the invoice is cancelled.", self._qxs_provider_label())
-                )
-            except UserError as exc:
-                move.message_post(
-                    body=_(
-                        "Voided in %(p)s, but Odoo could not cancel it: %(e)s",
-                        p=self._qxs_provider_label(),
-                        e=exc.args[0],
-                    )
-                )
+        if remote.status == "voided":
+            move._qxs_apply_remote_void(self._qxs_provider_label())
             return
-        self._qxs_register_remote_payment(remote)
-
-    def _qxs_provider_label(self):
-        return dict(const.PROVIDERS)[self.connection_id.provider]
-
-    def _qxs_register_remote_payment(self, remote):
-        move = self.move_id
-        currency = move.currency_id
-        new_amount = (remote.amount_paid or 0.0) - self.remote_paid_amount
-        if float_is_zero(new_amount, precision_rounding=currency.rounding) or new_amount < 0:
-            return
-        if move.move_type == "out_refund":
-            # A credit note "paid" remotely was allocated or refunded there: Odoo's own
-            # reconciliation stays the reference; the accountant gets a note.
-            move.message_post(
-                body=_(
-                    "%(amount)s of this credit note was allocated or refunded " "in %(p)s.",
-                    amount=new_amount,
-                    p=self._qxs_provider_label(),
-                )
-            )
-            self.remote_paid_amount = remote.amount_paid
-            return
-        if move.state != "posted" or move.payment_state in ("paid", "in_payment"):
-            self.remote_paid_amount = remote.amount_paid
-            return
-        journal = self.connection_id.payment_journal_id
-        if not journal:
-            move.message_post(
-                body=_(
-                    "A payment of %(amount)s was received in %(p)s. Set a payments journal on the "
-                    "connection to register it automatically.",
-                    amount=new_amount,
-                    p=self._qxs_provider_label(),
-                )
-            )
-            self.remote_paid_amount = remote.amount_paid
-            return
-        amount = min(new_amount, move.amount_residual)
-        gap = move.amount_residual - amount
-        settle = remote.status == "paid" and 0 < gap <= const.PAID_ROUNDING_TOLERANCE
-        if settle:
-            # Paid in full remotely, a few cents open in Odoo: the provider computed the tax on
-            # the total, Odoo per line. The invoice is paid: close it, and say so.
-            amount = move.amount_residual
-        wizard = (
-            self.env["account.payment.register"]
-            .with_context(active_model="account.move", active_ids=move.ids)
-            .create(
-                {
-                    "journal_id": journal.id,
-                    "amount": amount,
-                    "payment_date": remote.payment_date or fields.Date.context_today(self),
-                    "communication": _(
-                        "%(p)s payment for %(n)s",
-                        p=self._qxs_provider_label(),
-                        n=self.remote_number or move.name,
-                    ),
-                }
-            )
+        self.remote_paid_amount = move._qxs_apply_remote_payment(
+            remote, self.remote_paid_amount, self.connection_id, self.remote_number
         )
-        wizard._create_payments()
-        self.remote_paid_amount = remote.amount_paid
-        body = _(
-            "Payment of %(amount)s received in %(p)s registered.",
-            amount=amount,
-            p=self._qxs_provider_label(),
-        )
-        if settle:
-            body += " " + _(
-                "It is paid in full there; its total differs from Odoo's by %(gap)s (tax "
-                "rounding), so Odoo's full amount was registered.",
-                gap=move.currency_id.round(gap),
-            )
-        move.message_post(body=body)
 
     # ------------------------------------------------------------------ user actions
     def action_retry(self):
-        """Send again now (errors and skipped records)."""
+        """Send again now (errors and skipped records); a failed read is read again."""
         for rec in self:
+            if rec.action == "pull" and rec.remote_id:
+                rec.write(
+                    {"state": "pending", "attempts": 0, "next_attempt": False, "last_error": False}
+                )
+                self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
+                continue
             self._qxs_enqueue(
                 rec.connection_id,
                 rec._qxs_target(),

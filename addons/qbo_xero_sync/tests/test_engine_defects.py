@@ -1,1 +1,183 @@
-"""Placeholder: filled in by its owner."""
+"""Regression tests of the engine (queue, outcomes, statuses back), against the QuickBooks
+emulator through the real SDK: each one failed before its fix (issue 10)."""
+
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from odoo.addons.account.wizard.account_payment_register import AccountPaymentRegister
+
+from ..adapters import RemoteState
+from .common import QxsCase, get_emulator_class
+
+
+@tagged("post_install", "-at_install")
+class TestEngineDefects(QxsCase):
+    def qbo(self, kind="Invoice"):
+        return self.emulator.objects(kind)
+
+    def test_poll_keeps_a_pending_void(self):
+        """Cancel, then a poll before the void is sent: the void is still sent."""
+        move = self.invoice()
+        self.sync()
+        rec = self.record(move)
+        move.button_draft()
+        move.button_cancel()
+        self.assertEqual((rec.state, rec.action), ("pending", "void"))
+        self.emulator.update_document("Invoice", rec.remote_id, {"PrivateNote": "seen in QBO"})
+        self.poll()
+        self.assertEqual((rec.state, rec.action), ("pending", "void"), "the poll kept the void")
+        self.sync()
+        self.assertEqual((rec.state, rec.remote_status), ("synced", "voided"), rec.last_error)
+        [inv] = self.qbo()
+        self.assertEqual(inv["Balance"], 0)
+
+    def test_poll_keeps_an_error_and_its_banner(self):
+        """An update refused (an unmapped tax) stays an error after a poll reads the document."""
+        move = self.invoice()
+        self.sync()
+        rec = self.record(move)
+        move.button_draft()
+        self.tax_sale.qxs_tax_code = False
+        move.action_post()
+        self.sync()
+        self.assertEqual(rec.state, "error")
+        error = rec.last_error
+        self.emulator.update_document("Invoice", rec.remote_id, {"PrivateNote": "seen in QBO"})
+        self.poll()
+        self.assertEqual(rec.state, "error")
+        self.assertEqual(rec.last_error, error)
+        self.assertEqual(move.qxs_sync_state, "error")
+        self.assertIn(self.tax_sale.name, move.qxs_sync_error)
+
+    def test_states_are_keyed_by_kind_and_id(self):
+        """A credit note's state never lands on an invoice that has the same remote id."""
+        invoice = self.invoice(amounts=(100.0,))
+        refund = self.invoice(amounts=(30.0,), move_type="out_refund")
+        self.sync()
+        inv_rec, refund_rec = self.record(invoice), self.record(refund)
+        inv_rec.remote_id = refund_rec.remote_id  # as the two numbering sequences may give
+        state = RemoteState(
+            remote_id=refund_rec.remote_id, kind="credit_note", status="paid", amount_paid=30.0
+        )
+        self.env["qxs.sync.record"]._qxs_apply_remote_states(self.connection, [state])
+        self.assertEqual(invoice.payment_state, "not_paid", "no payment on the invoice")
+        self.assertEqual(refund_rec.remote_status, "paid")
+        self.assertFalse(inv_rec.remote_status == "paid")
+
+    def test_one_failing_document_does_not_stop_the_poll(self):
+        """Odoo refuses to register one remote payment: that document shows the error (and an
+        activity), the other payment comes back, the watermark moves, the cron does not raise."""
+        bad, good = self.invoice(amounts=(100.0,)), self.invoice(amounts=(70.0,))
+        self.sync()
+        self.emulator.pay_invoice(self.record(bad).remote_id)
+        self.emulator.pay_invoice(self.record(good).remote_id)
+        create_payments = AccountPaymentRegister._create_payments
+
+        def refuse_bad(wizard):
+            if bad in wizard.line_ids.move_id:
+                raise UserError("The payments journal is locked (injected).")
+            return create_payments(wizard)
+
+        before = self.connection.last_poll_date
+        with patch.object(AccountPaymentRegister, "_create_payments", refuse_bad):
+            self.poll()
+        self.assertIn(good.payment_state, ("paid", "in_payment"))
+        self.assertEqual(bad.payment_state, "not_paid")
+        rec = self.record(bad)
+        self.assertEqual(rec.state, "error")
+        self.assertIn("locked (injected)", rec.last_error)
+        self.assertEqual(len(bad.activity_ids), 1)
+        self.assertNotEqual(self.connection.last_poll_date, before)
+        # Fixed: retrying reads it again and registers the payment; the activity is closed.
+        rec.action_retry()
+        self.sync()
+        self.assertEqual(rec.state, "synced", rec.last_error)
+        self.assertIn(bad.payment_state, ("paid", "in_payment"))
+        self.assertFalse(bad.activity_ids)
+
+    def test_one_poisoned_connection_does_not_block_the_others(self):
+        """Two companies polled in one run: the first one's failure does not keep the second
+        one's paid invoice from coming back."""
+        other = self.setup_other_company(name="Second Co")
+        emulator_b = get_emulator_class("qbo")(realm_id="9341453000000002").start()
+        self.addCleanup(emulator_b.stop)
+        emulator_b.seed()
+        other_conn = self._connect(other["company"], emulator_b)
+        other_conn.payment_journal_id = other["default_journal_bank"]
+        self.connection.payment_journal_id = self.company_data["default_journal_bank"]
+        ours = self.invoice(amounts=(100.0,))
+        theirs = self.init_invoice(
+            "out_invoice",
+            partner=self.partner_b,
+            amounts=[50.0],
+            company=other["company"],
+            post=False,
+        )
+        theirs.invoice_line_ids.tax_ids = False
+        theirs.action_post()
+        self.sync()
+        self.assertEqual(self.record(theirs).state, "synced", self.record(theirs).last_error)
+        self.emulator.pay_invoice(self.record(ours).remote_id)
+        emulator_b.pay_invoice(self.record(theirs).remote_id)
+        create_payments = AccountPaymentRegister._create_payments
+
+        def crash_first(wizard):
+            if ours in wizard.line_ids.move_id:
+                raise RuntimeError("unforeseen (injected)")
+            return create_payments(wizard)
+
+        with patch.object(AccountPaymentRegister, "_create_payments", crash_first):
+            self.poll()
+        self.assertIn(theirs.payment_state, ("paid", "in_payment"))
+        self.assertEqual(self.record(ours).state, "error")
+
+    def test_gone_on_update_is_capped(self):
+        """A document the provider keeps calling gone is not re-created forever."""
+        move = self.invoice()
+        self.sync()
+        rec = self.record(move)
+        rec.write({"attempts": 9, "state": "pending", "remote_id": "999999"})
+        self.sync()
+        self.assertEqual(rec.state, "error")
+        self.assertTrue(rec.last_error)
+
+    def test_retry_of_an_error_waits_no_longer_than_its_time(self):
+        """A record waiting for a retry is taken once its time has come (never forgotten)."""
+        move = self.invoice()
+        self.emulator.add_fault("status", status=503, path="/batch")
+        self.sync()
+        rec = self.record(move)
+        self.assertEqual(rec.state, "pending")
+        self.assertGreater(rec.next_attempt, fields.Datetime.now())
+        self.make_due()
+        self.sync()
+        self.assertEqual(rec.state, "synced", rec.last_error)
+
+    def test_cancel_after_a_lost_answer_voids_the_remote_document(self):
+        """The write reached QuickBooks but its answer was lost; the user cancels before the
+        retry: the document is found by number and voided, not "cancelled before it was sent"."""
+        self.partner_a.qxs_billing_account = "Cool Cars"  # no customer batch before the invoice
+        move = self.invoice()
+        self.emulator.add_fault("drop_after_write", path="/batch")
+        self.sync()
+        rec = self.record(move)
+        self.assertFalse(rec.remote_id)
+        move.button_draft()
+        move.button_cancel()
+        self.sync()
+        [inv] = self.qbo()
+        self.assertEqual(inv["Balance"], 0, "voided in QuickBooks")
+        self.assertEqual((rec.state, rec.remote_status), ("synced", "voided"), rec.last_error)
+        self.assertEqual(rec.remote_id, inv["Id"])
+
+    def test_cancel_before_any_send_is_skipped_after_a_look_up(self):
+        move = self.invoice()
+        move.button_draft()
+        move.button_cancel()
+        self.sync()
+        rec = self.record(move)
+        self.assertEqual(rec.state, "skipped")
+        self.assertEqual(self.qbo(), [])

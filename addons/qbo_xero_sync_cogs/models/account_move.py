@@ -21,7 +21,7 @@ class AccountMove(models.Model):
         """The cost of goods sold record of this document (for ``connection``, else the
         newest one)."""
         self.ensure_one()
-        recs = self.qxs_sync_record_ids.filtered(
+        recs = self.sudo().qxs_sync_record_ids.filtered(
             lambda r: r.purpose == "cogs" and (not connection or r.connection_id == connection)
         )
         return recs.sorted("id", reverse=True)[:1]
@@ -150,13 +150,7 @@ class AccountMove(models.Model):
         for move in self:
             for rec in move.sudo().qxs_sync_record_ids.filtered(lambda r: r.purpose == "cogs"):
                 rec.cogs_move_ids = [fields.Command.clear()]
-                alive = rec.remote_id and rec.remote_status not in ("voided", "deleted")
-                if alive and rec.connection_id.void_on_cancel:
-                    rec._qxs_enqueue(rec.connection_id, move, purpose="cogs", action="void")
-                elif not rec.remote_id and rec.state in ("pending", "error"):
-                    rec.write(
-                        {"state": "skipped", "skip_reason": _("Cancelled before it was sent.")}
-                    )
+                rec._qxs_void_or_skip()
 
     def action_qxs_cogs_retry(self):
         """Compute the cost again and send the journal (after a failure)."""

@@ -106,25 +106,39 @@ class QxsConnection(models.Model):
                 continue
             if rec.state == "pending":
                 continue
-            found = move._qxs_cogs_compute(claimed - rec.cogs_move_ids)
-            if not found:
-                continue  # goods not delivered (or returned) yet: a later run takes it
-            stock_moves, values = found
-            amount = move.company_id.currency_id.round(sum(v["amount"] for v in values))
-            reason = move._qxs_cogs_skip_reason()
-            if not reason and move.company_id.currency_id.is_zero(amount):
-                reason = _("The goods have no cost in Odoo's stock valuation: nothing to send.")
-            rec = Record._qxs_enqueue(self, move, purpose="cogs", skip_reason=reason)
-            rec.write(
-                {
-                    "cogs_move_ids": [fields.Command.set(stock_moves.ids)],
-                    "cogs_values": values,
-                    "cogs_amount": amount,
-                }
-            )
-            claimed |= stock_moves
-            queued |= rec
+            try:
+                with self.env.cr.savepoint():
+                    rec = self._qxs_cogs_queue(move, rec, claimed)
+            except Exception as exc:  # recorded on the document's journal record, never lost
+                _logger.exception("qbo_xero_sync_cogs: computing the COGS of %s failed", move)
+                rec = Record._qxs_enqueue(self, move, purpose="cogs")
+                rec._qxs_record_failure(exc)
+            if rec:
+                claimed |= rec.cogs_move_ids
+                queued |= rec
         return queued
+
+    def _qxs_cogs_queue(self, move, rec, claimed):
+        """Compute one document's cost and queue its journal; return the record (an empty one
+        when the goods are not delivered or returned yet: a later run takes the document)."""
+        Record = self.env["qxs.sync.record"].sudo()
+        found = move._qxs_cogs_compute(claimed - rec.cogs_move_ids)
+        if not found:
+            return Record
+        stock_moves, values = found
+        amount = move.company_id.currency_id.round(sum(v["amount"] for v in values))
+        reason = move._qxs_cogs_skip_reason()
+        if not reason and move.company_id.currency_id.is_zero(amount):
+            reason = _("The goods have no cost in Odoo's stock valuation: nothing to send.")
+        rec = Record._qxs_enqueue(self, move, purpose="cogs", skip_reason=reason)
+        rec.write(
+            {
+                "cogs_move_ids": [fields.Command.set(stock_moves.ids)],
+                "cogs_values": values,
+                "cogs_amount": amount,
+            }
+        )
+        return rec
 
     def _qxs_cogs_void(self, date_from, date_to):
         """Queue the voiding of the journals of the documents dated in the range; journals not
@@ -142,15 +156,13 @@ class QxsConnection(models.Model):
                 ]
             )
         )
-        done = recs.browse()
-        for rec in recs:
-            if rec.remote_id and rec.remote_status not in ("voided", "deleted"):
-                rec._qxs_enqueue(self, rec._qxs_target(), purpose="cogs", action="void")
-                done |= rec
-            elif not rec.remote_id and rec.state in ("pending", "error"):
-                rec.write({"state": "skipped", "skip_reason": _("Voided before it was sent.")})
-                done |= rec
-        return done
+        recs = recs.filtered(
+            lambda r: r.state != "remote_deleted"
+            and r.remote_status not in ("voided", "deleted")
+            and (r.remote_id or r.state in ("pending", "error"))
+        )
+        recs._qxs_void_or_skip(on_cancel=False)
+        return recs
 
     # ------------------------------------------------------------------ daily run
     @api.model
@@ -161,7 +173,11 @@ class QxsConnection(models.Model):
         Record = self.env["qxs.sync.record"]
         queued = {}
         for conn in self.sudo().search([("state", "=", "connected")]):
-            queued[conn] = conn._qxs_cogs_export(date_from=conn.cogs_start_date)
+            try:
+                with self.env.cr.savepoint():
+                    queued[conn] = conn._qxs_cogs_export(date_from=conn.cogs_start_date)
+            except Exception:  # logged; the next daily run takes the same documents
+                _logger.exception("qbo_xero_sync_cogs: the COGS export of %s failed", conn)
         if not any(queued.values()):
             return
         Record._cron_sync()
