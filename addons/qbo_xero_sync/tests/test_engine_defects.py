@@ -13,6 +13,9 @@ from ..adapters import RemoteState
 from .common import QxsCase, get_emulator_class
 
 
+LOCKED = "The payments journal is locked (injected)."
+
+
 @tagged("post_install", "-at_install")
 class TestEngineDefects(QxsCase):
     def qbo(self, kind="Invoice"):
@@ -78,7 +81,7 @@ class TestEngineDefects(QxsCase):
 
         def refuse_bad(wizard):
             if bad in wizard.line_ids.move_id:
-                raise UserError("The payments journal is locked (injected).")
+                raise UserError(LOCKED)
             return create_payments(wizard)
 
         before = self.connection.last_poll_date
