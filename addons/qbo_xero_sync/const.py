@@ -85,6 +85,9 @@ ACCOUNT_ROLE_TYPES = {
     "xero": {"income": XERO_REVENUE_TYPES, **JOURNAL_ACCOUNT_TYPES["xero"]},
 }
 
+# --- OAuth ------------------------------------------------------------------------------------
+OAUTH_STATE_MINUTES = 15  # an authorisation answer is accepted this long after Connect, once
+
 # --- engine ------------------------------------------------------------------------------------
 HTTP_TIMEOUT = 60  # seconds, for every provider call (a number: Odoo's test harness compares it)
 TOKEN_REFRESH_MARGIN = 300  # refresh an access token this many seconds before it expires

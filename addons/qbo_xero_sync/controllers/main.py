@@ -2,7 +2,7 @@ import logging
 
 from werkzeug.exceptions import Forbidden
 
-from odoo import http
+from odoo import _, http
 from odoo.exceptions import UserError
 from odoo.http import request
 
@@ -18,7 +18,13 @@ class QxsController(http.Controller):
     def oauth_callback(self, state=None, code=None, error=None, **params):
         connection = request.env["qxs.connection"]._qxs_check_oauth_state(state)
         if error or not code:
-            raise UserError(error or "The provider returned no authorisation code.")
+            raise UserError(
+                _(
+                    "The provider gave no authorisation (%(error)s). Open the connection and "
+                    "click Connect again.",
+                    error=error or _("no authorisation code"),
+                )
+            )
         try:
             connection._qxs_finish_oauth(code, params)
         except SyncError as exc:

@@ -5,4 +5,6 @@ UPDATE qxs_connection
        refresh_token = NULL,
        token_expiry = NULL,
        webhook_key = NULL,
+       oauth_nonce = NULL,
+       oauth_state_date = NULL,
        state = 'disconnected';

@@ -123,7 +123,9 @@ class AccountMove(models.Model):
 
     # ------------------------------------------------------------------ actions
     def action_qxs_retry(self):
-        """Send again (error or skipped documents), e.g. the "send skipped" action."""
+        """Send again (error or skipped documents), e.g. the "send skipped" action. Who may
+        change the invoices may ask for it."""
+        self.check_access("write")
         recs = (
             self.sudo()
             .mapped("qxs_sync_record_ids")

@@ -1,13 +1,15 @@
 import contextlib
 import json
 import logging
+import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import consteq
 from odoo.tools.misc import hmac as hmac_tool
+from odoo.tools.sql import constraint_definition, drop_constraint
 
 from .. import const
 from ..adapters import get_adapter
@@ -17,6 +19,8 @@ from .qxs_remote_account import apply_picked_accounts, remote_account_domain
 _logger = logging.getLogger(__name__)
 
 SECRET = "base.group_system"
+# The unique constraint of the first version (active rows included): dropped by init().
+OLD_UNIQUE_CONSTRAINT = "qxs_connection_company_provider_uniq"
 
 
 class QxsConnection(models.Model):
@@ -68,6 +72,9 @@ class QxsConnection(models.Model):
         copy=False,
         help="QuickBooks: the app's webhook verifier token. Xero: the webhook signing key.",
     )
+    # The pending OAuth consent: a random nonce, spent by the callback, and when it was issued.
+    oauth_nonce = fields.Char(groups=SECRET, copy=False, readonly=True)
+    oauth_state_date = fields.Datetime(groups=SECRET, copy=False, readonly=True)
     xero_scope_set = fields.Selection(
         const.XERO_SCOPE_SETS, string="Xero scopes", default="granular", required=True
     )
@@ -135,11 +142,20 @@ class QxsConnection(models.Model):
 
     _sql_constraints = [
         (
-            "company_provider_uniq",
-            "unique(company_id, provider, active)",
-            "A company has one active connection per provider.",
+            # One active connection per company and provider; archived ones are kept, as many
+            # as needed ("archive it and create a new one"): a partial unique index on the
+            # active rows, as an exclusion constraint so that Odoo shows its message.
+            "company_provider_active_uniq",
+            "EXCLUDE USING btree (company_id WITH =, provider WITH =) WHERE (active)",
+            "A company has one active connection per provider: archive the current one first.",
         ),
     ]
+
+    def init(self):
+        res = super().init()
+        if constraint_definition(self.env.cr, self._table, OLD_UNIQUE_CONSTRAINT):
+            drop_constraint(self.env.cr, self._table, OLD_UNIQUE_CONSTRAINT)
+        return res
 
     @api.constrains("environment", "custom_base_url")
     def _check_custom_base_url(self):
@@ -225,6 +241,19 @@ class QxsConnection(models.Model):
             conn.redirect_uri = base.rstrip("/") + "/qbo_xero_sync/oauth/callback"
 
     # ------------------------------------------------------------------ helpers
+    def _qxs_check_admin(self):
+        """Connecting, disconnecting and other calls made on a user's request change what the
+        provider and Odoo hold: Settings administrators only, checked before any call (so that
+        nothing happens remotely that Odoo could not record)."""
+        if not self.env.is_system():
+            raise AccessError(
+                _(
+                    "Only a Settings administrator can connect, disconnect, re-read or "
+                    "otherwise operate the QuickBooks / Xero connection. Ask one to do it."
+                )
+            )
+        self.check_access("write")
+
     def _qxs_is_loopback(self):
         host = urlsplit(self.custom_base_url or "").hostname or ""
         return self.environment == "custom" and host in ("127.0.0.1", "localhost", "::1")
@@ -242,24 +271,71 @@ class QxsConnection(models.Model):
         )
 
     # ------------------------------------------------------------------ OAuth
-    def _qxs_oauth_state(self):
-        """``state`` bound to this connection, the user and the company (CSRF protection)."""
-        self.ensure_one()
-        token = hmac_tool(
-            self.env(su=True), "qbo_xero_sync-oauth", (self.id, self.env.uid, self.company_id.id)
+    def _qxs_oauth_token(self):
+        """The HMAC of the pending consent: this connection, the user, the company, the nonce
+        and its issue time (a state can neither be forged, nor moved to another user, nor
+        used again once the nonce is spent)."""
+        conn = self.sudo()
+        return hmac_tool(
+            self.env(su=True),
+            "qbo_xero_sync-oauth",
+            (
+                self.id,
+                self.env.uid,
+                self.company_id.id,
+                conn.oauth_nonce,
+                fields.Datetime.to_string(conn.oauth_state_date),
+            ),
         )
-        return f"{self.id}.{token}"
+
+    def _qxs_oauth_state(self):
+        """A new ``state`` for the provider's consent page (CSRF protection); it replaces any
+        earlier one of this connection."""
+        self.ensure_one()
+        self.sudo().write(
+            {
+                "oauth_nonce": secrets.token_urlsafe(32),
+                "oauth_state_date": fields.Datetime.now(),
+            }
+        )
+        return f"{self.id}.{self._qxs_oauth_token()}"
 
     @api.model
     def _qxs_check_oauth_state(self, state):
+        """The connection that ``state`` was issued for, to this user, less than
+        const.OAUTH_STATE_MINUTES ago and not used yet; the nonce is spent."""
         conn_id, _sep, token = (state or "").partition(".")
         conn = self.browse(int(conn_id)) if conn_id.isdigit() else self.browse()
-        if not conn.exists() or not consteq(conn._qxs_oauth_state(), f"{conn_id}.{token}"):
-            raise UserError(_("The authorisation answer does not match this user and connection."))
+        if not conn.exists() or not conn.sudo().oauth_nonce:
+            raise UserError(
+                _(
+                    "This authorisation answer was already used. Open the connection and "
+                    "click Connect again."
+                )
+            )
+        if not token or not consteq(conn._qxs_oauth_token(), token):
+            raise UserError(
+                _(
+                    "The authorisation answer does not match this user and connection, or a "
+                    "newer click on Connect replaced it. Open the connection and click Connect "
+                    "again."
+                )
+            )
+        issued = conn.sudo().oauth_state_date
+        if fields.Datetime.now() - issued > timedelta(minutes=const.OAUTH_STATE_MINUTES):
+            raise UserError(
+                _(
+                    "This authorisation answer has expired (after %(minutes)s minutes). "
+                    "Open the connection and click Connect again.",
+                    minutes=const.OAUTH_STATE_MINUTES,
+                )
+            )
+        conn.sudo().write({"oauth_nonce": False, "oauth_state_date": False})
         return conn
 
     def action_connect(self):
         self.ensure_one()
+        self._qxs_check_admin()
         conn = self.sudo()
         if not (conn.client_id and conn.client_secret):
             raise UserError(_("Set the app's client ID and client secret before connecting."))
@@ -269,6 +345,7 @@ class QxsConnection(models.Model):
     def _qxs_finish_oauth(self, code, params):
         """Called by the OAuth controller with the provider's code: store tokens and company."""
         self.ensure_one()
+        self._qxs_check_admin()
         adapter = self._qxs_adapter()
         tokens = adapter.exchange_code(code, params, self.redirect_uri)
         self.sudo().write(
@@ -295,6 +372,7 @@ class QxsConnection(models.Model):
         self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
 
     def action_disconnect(self):
+        self._qxs_check_admin()
         for conn in self:
             with contextlib.suppress(SyncError):
                 conn._qxs_adapter().revoke()
@@ -310,6 +388,7 @@ class QxsConnection(models.Model):
 
     def action_sync_now(self):
         """Ask the sync cron to run now (it runs outside this transaction)."""
+        self._qxs_check_admin()
         self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
         self.env.ref("qbo_xero_sync.ir_cron_qxs_poll")._trigger()
         return {
@@ -318,8 +397,32 @@ class QxsConnection(models.Model):
             "params": {"message": _("Synchronisation started."), "type": "info"},
         }
 
+    def action_reread_statuses(self):
+        """Read the status of every synced document again (e.g. after an outage longer than
+        the provider keeps its changes); the sync cron does it in the background."""
+        self._qxs_check_admin()
+        count = 0
+        for conn in self:
+            count += self.env["qxs.sync.record"]._qxs_enqueue_reread(conn) or 0
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": _(
+                    "%(count)s documents will be read again from %(provider)s in the "
+                    "background; their statuses and payments are updated as they are read.",
+                    count=count,
+                    provider=", ".join(
+                        dict(const.PROVIDERS)[p] for p in dict.fromkeys(self.mapped("provider"))
+                    ),
+                ),
+                "type": "info",
+            },
+        }
+
     def action_load_remote_accounts(self):
         self.ensure_one()
+        self._qxs_check_admin()
         self._qxs_load_remote_accounts()
 
     def _qxs_load_remote_accounts(self):
@@ -461,14 +564,16 @@ class QxsConnection(models.Model):
             return True  # signed but unreadable: nothing to do
         by_org = verified[:1]._qxs_adapter().parse_webhook(payload)
         for conn in verified:
-            ids = by_org.get(conn.remote_org_id)
-            if ids:
-                pulled = self.env["qxs.sync.record"]._qxs_enqueue_pull(conn, ids)
-                if len(pulled) < len(ids):
-                    # Ids of no synced document (e.g. a QuickBooks Payment): polling finds what
-                    # they changed. Not otherwise: a poll racing the pull would register the
-                    # same payment concurrently (serialization failure).
-                    self.env.ref("qbo_xero_sync.ir_cron_qxs_poll")._trigger()
+            keys = by_org.get(conn.remote_org_id) or set()
+            documents = {(kind, rid) for kind, rid in keys if kind != "other"}
+            pulled = (
+                self.env["qxs.sync.record"]._qxs_enqueue_pull(conn, documents) if documents else []
+            )
+            if len(pulled) < len(keys):
+                # Another kind of entity (e.g. a payment) or no synced document of that kind
+                # and id: polling finds what changed. Not otherwise: a poll racing the pull
+                # would register the same payment concurrently (serialization failure).
+                self.env.ref("qbo_xero_sync.ir_cron_qxs_poll")._trigger()
         return True
 
     def _qxs_notify_reconnect(self, message):
@@ -477,7 +582,7 @@ class QxsConnection(models.Model):
         )
         self.message_post(
             body=_(
-                "Reconnect needed: %(msg)s. Open the connection and click Connect again.",
+                "Reconnect needed: %(msg)s. Open the connection and click Reconnect.",
                 msg=message,
             ),
             partner_ids=admins.partner_id.ids,

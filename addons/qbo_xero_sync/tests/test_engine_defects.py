@@ -12,7 +12,6 @@ from odoo.addons.account.wizard.account_payment_register import AccountPaymentRe
 from ..adapters import RemoteState
 from .common import QxsCase, get_emulator_class
 
-
 LOCKED = "The payments journal is locked (injected)."
 
 
