@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from datetime import date, datetime, timezone
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -748,6 +749,120 @@ def test_manual_journals(emu, xero):
         )
     )
     assert "Narration cannot be empty." in error_messages(data)
+
+
+def test_credit_note_refund_and_allocation_amounts(emu, xero):
+    """Invoice: AmountPaid is cash, AmountCredited credit notes; credit note: AppliedAmount is
+    what went to invoices (spec), a cash refund is one of its Payments; both cut
+    RemainingCredit."""
+    cid = contact_id(emu)
+    inv = create(xero, invoice(cid, [line(100)]))[0]  # 108.25
+    note = xero.acc.create_credit_notes(
+        xero.tenant,
+        CreditNotes(
+            credit_notes=[
+                CreditNote(
+                    type="ACCRECCREDIT",
+                    contact=Contact(contact_id=cid),
+                    status="AUTHORISED",
+                    credit_note_number="CN-77",
+                    date=date(2026, 11, 24),
+                    line_items=[line(50)],  # 54.13
+                )
+            ]
+        ),
+        _request_timeout=T,
+    ).credit_notes[0]
+    xero.acc.create_credit_note_allocation(
+        xero.tenant,
+        note.credit_note_id,
+        Allocations(
+            allocations=[
+                Allocation(
+                    invoice=Invoice(invoice_id=inv.invoice_id), amount=30, date=date(2026, 11, 24)
+                )
+            ]
+        ),
+        _request_timeout=T,
+    )
+    xero.acc.create_payment(
+        xero.tenant,
+        Payment(
+            credit_note=CreditNote(credit_note_id=note.credit_note_id),
+            account=Account(code="090"),
+            amount=4.13,
+            date=date(2026, 11, 25),
+        ),
+        _request_timeout=T,
+    )
+    emu.pay_invoice(inv.invoice_id, 20)
+    after = xero.acc.get_invoice(xero.tenant, inv.invoice_id, _request_timeout=T).invoices[0]
+    assert nums(after.amount_paid, after.amount_credited, after.amount_due) == (20, 30, 58.25)
+    [cn] = xero.acc.get_credit_notes(
+        xero.tenant, where='Type=="ACCRECCREDIT" AND CreditNoteNumber=="cn-77"', page=1
+    ).credit_notes
+    assert nums(cn.applied_amount, cn.remaining_credit) == (30, 20)
+    assert [nums(p.amount) for p in cn.payments] == [(4.13,)]
+    assert [nums(a.amount) for a in cn.allocations] == [(30,)]
+
+
+def test_bill_numbers_may_repeat_sales_ones(emu, xero):
+    """InvoiceNumber is unique among ACCREC invoices only (notes §3): a bill (entered in the
+    app) may carry the same number, and InvoiceNumbers= lists both."""
+    bill = emu.enter_document("Invoices", "S-100", "Marine Systems", doc_type="ACCPAY", total=12)
+    assert (bill["Type"], bill["Total"], bill["AmountDue"]) == ("ACCPAY", 12.0, 12.0)
+    made = create(xero, invoice(contact_id(emu), invoice_number="S-100"))[0]
+    assert not made.has_errors
+    assert messages(create(xero, invoice(contact_id(emu), invoice_number="s-100"))[0]) == [
+        "Invoice # must be unique."
+    ]
+    both = xero.acc.get_invoices(xero.tenant, invoice_numbers=["S-100"], _request_timeout=T)
+    assert sorted(val(i.type) for i in both.invoices) == ["ACCPAY", "ACCREC"]
+
+
+def test_contact_email_must_be_valid(emu, xero):
+    data = bad_request(
+        lambda: xero.acc.create_contacts(
+            xero.tenant,
+            Contacts(contacts=[Contact(name="Mail Corp", email_address="ap@@mail.example")]),
+            _request_timeout=T,
+        )
+    )
+    assert error_messages(data) == ["Email address must be valid."]
+    made = xero.acc.create_contacts(
+        xero.tenant,
+        Contacts(contacts=[Contact(name="Mail Corp", email_address="ap@mail.example")]),
+        _request_timeout=T,
+    ).contacts[0]
+    assert made.email_address == "ap@mail.example"
+
+
+def test_date_header_follows_the_emulator_clock(emu, xero):
+    emu.clock.advance(-3600)
+    xero.acc.get_tax_rates(xero.tenant, _request_timeout=T)
+    sent = parsedate_to_datetime(xero.header("Date"))
+    assert abs(sent.timestamp() - emu.clock.now()) < 2
+    assert time.time() - sent.timestamp() > 3000
+
+
+def test_manual_journals_where_narration_starts_with(emu, xero):
+    def journal(narration):
+        lines = [
+            ManualJournalLine(line_amount=a, account_code=c) for a, c in ((5, "310"), (-5, "630"))
+        ]
+        return ManualJournal(
+            narration=narration, status="POSTED", journal_lines=lines, date=date(2026, 11, 30)
+        )
+
+    xero.acc.create_manual_journals(
+        xero.tenant,
+        ManualJournals(manual_journals=[journal("COGS INV/1: a"), journal("COGS INV/12: b")]),
+        _request_timeout=T,
+    )
+    found = xero.acc.get_manual_journals(
+        xero.tenant, where='Narration.StartsWith("COGS INV/1: ")', _request_timeout=T
+    ).manual_journals
+    assert [j.narration for j in found] == ["COGS INV/1: a"]
 
 
 # ---------------------------------------------------------------------- idempotency, faults

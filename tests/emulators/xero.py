@@ -95,6 +95,7 @@ ID_KEYS = {
 
 CENT = Decimal("0.01")
 _MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class Invalid(Exception):
@@ -366,6 +367,17 @@ class XeroEmulator(Emulator):
             "api": base + "/api.xro/2.0",
             "admin": base + "/_admin",
         }
+
+    def _make_handler(self):
+        """The base handler, whose HTTP ``Date`` header follows the movable clock: Xero's
+        answers carry its own clock there, and clients take polling watermarks from it."""
+        clock = self.clock
+
+        class Handler(super()._make_handler()):
+            def date_time_string(self, timestamp=None):
+                return super().date_time_string(clock.now() if timestamp is None else timestamp)
+
+        return Handler
 
     def on_reset(self):
         self.orgs = {t["tenantId"]: {kind: {} for kind in ID_KEYS} for t in self.config["tenants"]}
@@ -1241,6 +1253,9 @@ class XeroEmulator(Emulator):
         for key in ("AccountNumber", "ContactNumber"):
             if len(contact.get(key) or "") > 50:
                 errors.append(f"{key} must be 50 characters or fewer.")
+        email = contact.get("EmailAddress") or ""
+        if email and (len(email) > 255 or not _EMAIL.match(email)):
+            errors.append("Email address must be valid.")  # ⚠ wording
         others = [c for c in store.values() if c["ContactID"] != contact["ContactID"]]
         if (
             name
@@ -1424,7 +1439,8 @@ class XeroEmulator(Emulator):
             if len(number) > 255:
                 errors.append(f"{spec['label']} Number must be 255 characters or fewer.")
             elif any(
-                o[spec["number"]].lower() == number.lower()
+                (o.get(spec["number"]) or "").lower() == number.lower()
+                and o.get("Type") == doc["Type"]  # bills (ACCPAY) may repeat a number
                 and o["Status"] != "DELETED"
                 and o[spec["id"]] != doc[spec["id"]]
                 for o in self.orgs[tid][kind].values()
@@ -1666,8 +1682,11 @@ class XeroEmulator(Emulator):
             doc["AmountDue"] = float(
                 total - Decimal(str(doc["AmountPaid"])) - Decimal(str(doc["AmountCredited"]))
             )
-        else:
-            doc["RemainingCredit"] = float(total - Decimal(str(doc["AppliedAmount"])))
+        else:  # AppliedAmount: allocated to invoices; refunds are the credit note's Payments
+            refunds = sum(
+                (Decimal(str(p["Amount"])) for p in doc.get("Payments") or []), Decimal(0)
+            )
+            doc["RemainingCredit"] = float(total - Decimal(str(doc["AppliedAmount"])) - refunds)
 
     def _commit_document(self, tid, kind, doc):
         """Store a validated document (creating a contact named on the fly)."""
@@ -1920,8 +1939,7 @@ class XeroEmulator(Emulator):
             doc["AmountPaid"] = float(money(doc["AmountPaid"]) + amount)
             doc["AmountDue"] = float(money(doc["AmountDue"]) - amount)
             left = doc["AmountDue"]
-        else:
-            doc["AppliedAmount"] = float(money(doc["AppliedAmount"]) + amount)
+        else:  # a refund: the credit left shrinks, nothing is applied to an invoice
             doc["RemainingCredit"] = float(money(doc["RemainingCredit"]) - amount)
             left = doc["RemainingCredit"]
         if sign > 0:
@@ -2084,6 +2102,51 @@ class XeroEmulator(Emulator):
             return copy.deepcopy(
                 self._record_payment(tid, "Invoices", invoice, account, amount, day)
             )
+
+    def enter_document(
+        self, kind, number, contact_name, doc_type=None, total=100.0, tenant_index=0
+    ):
+        """A Xero user enters an AUTHORISED document of one no-tax line in the app, for an
+        existing contact; any ``Type``, e.g. a bill (ACCPAY), which this API does not create."""
+        spec = DOCS[kind]
+        with self.lock:
+            tid = self._tenant_id(tenant_index)
+            contact = next(
+                c for c in self.orgs[tid]["Contacts"].values() if c["Name"] == contact_name
+            )
+            today = self._today()
+            doc = {
+                spec["id"]: str(uuid.uuid4()),
+                spec["number"]: number,
+                "Type": doc_type or spec["type"],
+                "Status": "AUTHORISED",
+                "Contact": {k: contact[k] for k in ("ContactID", "Name") if k in contact},
+                "Date": ms_date(today),
+                "DateString": today.isoformat() + "T00:00:00",
+                "DueDate": ms_date(today),
+                "LineAmountTypes": "NoTax",
+                "LineItems": [
+                    {
+                        "LineItemID": str(uuid.uuid4()),
+                        "Description": "Entered in Xero",
+                        "Quantity": 1.0,
+                        "UnitAmount": float(total),
+                        "LineAmount": float(total),
+                        "TaxType": "NONE",
+                        "TaxAmount": 0.0,
+                    }
+                ],
+                "CurrencyCode": self.config["base_currency"],
+                "CurrencyRate": 1.0,
+                "Payments": [],
+                **(
+                    {"CreditNotes": [], "AmountPaid": 0.0, "AmountCredited": 0.0}
+                    if kind == "Invoices"
+                    else {"Allocations": [], "AppliedAmount": 0.0}
+                ),
+            }
+            self._totals(doc)
+            return copy.deepcopy(self._commit_document(tid, kind, doc))
 
     def delete_payment_by_user(self, payment_id):
         """A Xero user removes a payment ("Remove and Redo")."""

@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode
 
 import urllib3
@@ -51,7 +52,7 @@ from odoo import _
 
 from .. import const
 from ..exceptions import AUTH, GONE, RETRY, USER, SyncError
-from .base import ProviderAdapter, RemoteState, Result
+from .base import Changes, ProviderAdapter, RemoteState, Result, document_kind
 
 _logger = logging.getLogger(__name__)
 
@@ -66,6 +67,18 @@ SEND = {
         "credit_notes",
     ),
 }
+# kind -> (Xero Type, list method, answer attribute, id attribute, number attribute)
+XERO_KIND = {
+    "invoice": ("ACCREC", "get_invoices", "invoices", "invoice_id", "invoice_number"),
+    "credit_note": (
+        "ACCRECCREDIT",
+        "get_credit_notes",
+        "credit_notes",
+        "credit_note_id",
+        "credit_note_number",
+    ),
+}
+WEBHOOK_KIND = {"INVOICE": "invoice", "CREDITNOTE": "credit_note"}
 NO_RETRY = urllib3.Retry(
     total=0,
     read=False,
@@ -81,6 +94,12 @@ def _enum(value):
     return getattr(value, "value", value)
 
 
+def _quote(text):
+    """A string literal of Xero's ``where`` filters, without quotes or backslashes inside (the
+    answer is then checked exactly)."""
+    return '"' + str(text).replace('"', "").replace("\\", "") + '"'
+
+
 class XeroAdapter(ProviderAdapter):
     code = "xero"
 
@@ -88,6 +107,7 @@ class XeroAdapter(ProviderAdapter):
         super().__init__(connection)
         self._client = None
         self._cache = {}
+        self._sending = {}  # {sync record: document values} of the push under way
 
     # ------------------------------------------------------------------ endpoints and clients
     def _url(self, key):
@@ -395,20 +415,25 @@ class XeroAdapter(ProviderAdapter):
         if problems:
             raise SyncError("\n".join(dict.fromkeys(problems)))
 
-    def _find_or_create_customers(self, todo):
-        """The contact whose AccountNumber equals the billing account exactly, else a new
-        contact (one PUT for all)."""
+    def _find_customers(self, partners):
+        """{partner id: contact id} of the contacts whose AccountNumber equals the partner's
+        billing account exactly (never creates one)."""
         result = {}
-        todo = dict(todo)
-        for pid, p in list(todo.items()):
+        for pid, p in partners.items():
             if not p["billing_account"]:
                 continue
-            number = p["billing_account"].replace('"', "")
-            found = self._call("get_contacts", where=f'AccountNumber=="{number}"').contacts or []
+            where = f"AccountNumber=={_quote(p['billing_account'])}"
+            found = self._call("get_contacts", where=where).contacts or []
             exact = [c for c in found if c.account_number == p["billing_account"]]
             if exact:
                 result[pid] = exact[0].contact_id
-                del todo[pid]
+        return result
+
+    def _find_or_create_customers(self, todo):
+        """The contact whose AccountNumber equals the billing account exactly, else a new
+        contact (one PUT for all)."""
+        result = self._find_customers(todo)
+        todo = {pid: p for pid, p in todo.items() if pid not in result}
         if todo:
             order = list(todo)
             contacts = [
@@ -419,13 +444,25 @@ class XeroAdapter(ProviderAdapter):
                 )
                 for pid in order
             ]
-            body = Contacts(contacts=contacts)
+            # The key covers everything sent (a corrected e-mail is a new request), and the
+            # generation of the documents that need these contacts (sent anew: a new key).
+            generation = max(
+                (
+                    r.generation
+                    for r, d in self._sending.items()
+                    if d["partner"]["record"].id in todo
+                ),
+                default=0,
+            )
             answer = self._call(
                 "create_contacts",
-                body,
+                Contacts(contacts=contacts),
                 summarize_errors=False,
                 idempotency_key=self.request_key(
-                    self.env["qxs.sync.record"], "contacts", [p["name"] for p in todo.values()]
+                    self.env["qxs.sync.record"],
+                    "contacts",
+                    [[serialize(c) for c in contacts], generation],
+                    64,
                 ),
             )
             for pid, contact in zip(order, answer.contacts or []):
@@ -444,32 +481,59 @@ class XeroAdapter(ProviderAdapter):
         return result
 
     # ------------------------------------------------------------------ documents
-    def _line_items(self, doc):
+    def _amount_type(self, doc):
+        """Tax-inclusive only when every taxed line is: mixed lines are sent net of tax."""
+        taxed = [li for li in doc["lines"] if li["tax_codes"]]
+        if not taxed:
+            return LineAmountTypes.NOTAX
+        if all(li["tax_included"] for li in taxed):
+            return LineAmountTypes.INCLUSIVE
+        return LineAmountTypes.EXCLUSIVE
+
+    def _line_items(self, doc, amount_type):
+        inclusive = amount_type == LineAmountTypes.INCLUSIVE
         items = []
         for line in doc["lines"]:
-            tax_included = line["tax_included"]
-            amount = line["price_total"] if tax_included else line["price_subtotal"]
+            # Odoo's own amounts: Xero's per-line rounding then gives Odoo's total.
+            amount = round(line["price_total"] if inclusive else line["price_subtotal"], 2)
+            description = line["description"][:4000] or line["product_name"] or "-"
+            quantity, unit, discount = line["quantity"], line["price_unit"], line["discount"]
+            if discount and doc["kind"] == "credit_note":
+                # Xero takes no discount on credit notes: the discounted price is sent.
+                description = _(
+                    "%(description)s (discount %(rate)s%%)",
+                    description=description,
+                    rate=f"{discount:g}",
+                )[:4000]
+                discount, unit = 0.0, None
+            if line["tax_included"] and not inclusive:
+                unit = None  # Odoo's price includes the tax, this document's amounts do not
+            if unit is None:
+                quantity, unit, discount = self._unit_for(quantity, amount, discount)
             items.append(
                 LineItem(
-                    description=line["description"][:4000] or line["product_name"] or "-",
-                    quantity=line["quantity"],
-                    unit_amount=line["price_unit"],
-                    discount_rate=line["discount"] or None,
+                    description=description,
+                    quantity=quantity,
+                    unit_amount=unit,
+                    discount_rate=discount or None,
                     account_code=line["revenue_code"],
                     tax_type=line["tax_codes"][0] if line["tax_codes"] else "NONE",
-                    # Odoo's own amounts: Xero's per-line rounding then gives Odoo's total.
-                    line_amount=round(amount, 2),
+                    line_amount=amount,
                     tax_amount=round(line["price_total"] - line["price_subtotal"], 2),
                 )
             )
         return items
 
-    def _amount_type(self, doc):
-        if not any(li["tax_codes"] for li in doc["lines"]):
-            return LineAmountTypes.NOTAX
-        if any(li["tax_included"] for li in doc["lines"]):
-            return LineAmountTypes.INCLUSIVE
-        return LineAmountTypes.EXCLUSIVE
+    @staticmethod
+    def _unit_for(quantity, amount, discount):
+        """(quantity, unit amount, discount) whose Xero line amount (Quantity × UnitAmount ×
+        (1 - DiscountRate / 100), UnitAmount to 4 decimals) is ``amount``; one unit at
+        ``amount`` when no 4-decimal unit price gives it."""
+        factor = quantity * (1 - (discount or 0.0) / 100)
+        unit = round(amount / factor, 4) if factor else 0.0
+        if factor and round(factor * unit, 2) == amount:
+            return quantity, unit, discount
+        return 1.0, amount, 0.0
 
     @staticmethod
     def _currency(code):
@@ -479,11 +543,12 @@ class XeroAdapter(ProviderAdapter):
             raise SyncError(_("Xero does not know the currency %s.", code)) from exc
 
     def _document(self, rec, doc, contact_id):
+        amount_type = self._amount_type(doc)
         common = {
             "contact": Contact(contact_id=contact_id),
-            "line_items": self._line_items(doc),
+            "line_items": self._line_items(doc, amount_type),
             "date": doc["date"],
-            "line_amount_types": self._amount_type(doc),
+            "line_amount_types": amount_type,
             "reference": doc["reference"][:255] or None,
             "currency_code": self._currency(doc["currency"]),
             "status": "AUTHORISED",
@@ -507,8 +572,9 @@ class XeroAdapter(ProviderAdapter):
         docs, results = self._documents(records, check=self._check_document)
         if not docs:
             return results
+        self._sending = docs
         contacts = self._customers(list(docs.values()))
-        self._link_existing(docs, results)
+        self._link_existing(docs, contacts, results)
         for kind in ("invoice", "credit_note"):
             group = [
                 (rec, doc)
@@ -542,35 +608,32 @@ class XeroAdapter(ProviderAdapter):
             )
             elements = getattr(answer, attr) or []
         except SyncError as exc:
-            return {rec: self._explain(exc, rec) for rec, _doc, _obj in chunk}
+            return {rec: self._explain(exc, rec.remote_id) for rec, _doc, _obj in chunk}
         out = {}
         for (rec, doc, _obj), element in zip(chunk, elements):
             if element.has_errors or element.validation_errors:
                 out[rec] = self._explain(
-                    SyncError(_("Xero: %s", self._element_errors(element)), code=400), rec
+                    SyncError(_("Xero: %s", self._element_errors(element)), code=400),
+                    rec.remote_id,
                 )
                 continue
-            if kind == "invoice":
-                remote_id, number = element.invoice_id, element.invoice_number
-            else:
-                remote_id, number = element.credit_note_id, element.credit_note_number
-            note = None
-            if kind == "credit_note":
-                note = self._allocate(rec, doc, remote_id)
+            state = self._state(element, kind)
             out[rec] = Result(
-                remote_id=remote_id,
-                remote_number=number,
-                remote_total=float(element.total or 0.0),
-                remote_status=self._status_of(element)[0],
-                message=note,
+                remote_id=state.remote_id,
+                remote_number=state.remote_number,
+                remote_total=state.total,
+                remote_status=state.status,
+                message=self._allocate(rec, doc, state.remote_id)
+                if kind == "credit_note"
+                else None,
             )
         return out
 
     @staticmethod
-    def _explain(exc, rec):
+    def _explain(exc, remote_id):
         """Add what to do when Xero refuses to change a paid or voided document."""
         text = exc.message.lower()
-        if rec.remote_id and ("status" in text or "payment" in text or "allocated" in text):
+        if remote_id and ("status" in text or "payment" in text or "allocated" in text):
             exc.message += " " + _(
                 "Xero does not change an invoice that is paid, part-paid or voided. Remove the "
                 "payment in Xero first, or leave this invoice as it is and correct it with a "
@@ -578,22 +641,55 @@ class XeroAdapter(ProviderAdapter):
             )
         return exc
 
-    def _link_existing(self, docs, results):
-        """Before creating invoices, look them up by InvoiceNumber: a write applied remotely
-        but lost before Odoo committed is linked, never created twice."""
-        todo = {
-            d["number"]: rec
-            for rec, d in docs.items()
-            if d["kind"] == "invoice" and not rec.remote_id and rec not in results
-        }
-        if not todo:
-            return
-        found = self._call("get_invoices", invoice_numbers=list(todo), page=1).invoices or []
-        for inv in found:
-            rec = todo.get(inv.invoice_number)
-            status = _enum(inv.status)
-            if rec and status not in ("VOIDED", "DELETED"):
-                rec.write({"remote_id": inv.invoice_id})
+    def _by_number(self, kind, numbers):
+        """Xero's sales invoices (ACCREC) or credit notes (ACCRECCREDIT) numbered ``numbers``,
+        in one call; bills may repeat a number and are left out."""
+        doc_type, method, attr, _id, _number = XERO_KIND[kind]
+        if not numbers:
+            return []
+        where = f"Type=={_quote(doc_type)}"
+        if kind == "invoice":
+            return self._call(method, invoice_numbers=numbers, where=where, page=1).invoices or []
+        either = " OR ".join(f"CreditNoteNumber=={_quote(n)}" for n in numbers)
+        return getattr(self._call(method, where=f"{where} AND ({either})", page=1), attr) or []
+
+    def _link_existing(self, docs, contacts, results):
+        """Before creating documents, look them up by number: a write applied remotely but lost
+        before Odoo committed is linked (same contact, same type), never created twice nor
+        refused as a duplicate number; another contact's document with that number is an error
+        for the user."""
+        for kind in ("invoice", "credit_note"):
+            todo = {
+                d["number"].lower(): rec
+                for rec, d in docs.items()
+                if d["kind"] == kind and not rec.remote_id and rec not in results
+            }
+            for element in self._by_number(kind, [docs[rec]["number"] for rec in todo.values()]):
+                state = self._state(element, kind)
+                rec = todo.get((state.remote_number or "").lower())
+                contact = rec and contacts.get(docs[rec]["partner"]["record"].id)
+                if not contact or isinstance(contact, SyncError) or state.status == "deleted":
+                    continue
+                if element.contact.contact_id == contact:
+                    if state.status != "voided":  # voided: its number can't be used again
+                        rec.write({"remote_id": state.remote_id})
+                    continue
+                message = (
+                    _(
+                        "Xero already has an invoice numbered %(number)s for another contact "
+                        "(%(contact)s). Rename or delete it in Xero, then post again.",
+                        number=state.remote_number,
+                        contact=element.contact.name,
+                    )
+                    if kind == "invoice"
+                    else _(
+                        "Xero already has a credit note numbered %(number)s for another contact "
+                        "(%(contact)s). Rename or delete it in Xero, then post again.",
+                        number=state.remote_number,
+                        contact=element.contact.name,
+                    )
+                )
+                results[rec] = SyncError(message)
 
     def _allocate(self, rec, doc, credit_note_id):
         """Allocate the credit note to its invoice when Odoo reconciled them."""
@@ -628,49 +724,113 @@ class XeroAdapter(ProviderAdapter):
             return _("The allocation to %(inv)s failed: %(msg)s", inv=origin.name, msg=exc.message)
         return _("Allocated %(amount)s to %(inv)s.", amount=amount, inv=origin.name)
 
+    def _find_unsent(self, records):
+        """{record: RemoteState} of the records without remote id whose document Xero has (a
+        send whose answer was lost): same number, same type, same contact."""
+        found = {}
+        for kind in ("invoice", "credit_note"):
+            recs = records.filtered(lambda r, k=kind: document_kind(r.move_id.move_type) == k)
+            if not recs:
+                continue
+            contacts = self._known_contacts(recs.move_id.commercial_partner_id)
+            for element in self._by_number(kind, recs.mapped("move_id.name")):
+                state = self._state(element, kind)
+                number = (state.remote_number or "").lower()
+                for rec in recs.filtered(lambda r, n=number: r.move_id.name.lower() == n):
+                    partner = rec.move_id.commercial_partner_id
+                    if partner.id in contacts:
+                        same = element.contact.contact_id == contacts[partner.id]
+                    else:  # created under the partner's name, then the answer was lost
+                        name = (element.contact.name or "").strip().lower()
+                        same = name == (partner.name or "")[:255].strip().lower()
+                    if same and state.status != "deleted":
+                        found[rec] = state
+        return found
+
+    def _known_contacts(self, partners):
+        """{partner id: contact id} of the partners bound to a contact, or whose billing account
+        is a contact's AccountNumber (never creates one)."""
+        bound = (
+            self.env["qxs.sync.record"]
+            .sudo()
+            .search(
+                [
+                    ("connection_id", "=", self.connection.id),
+                    ("purpose", "=", "customer"),
+                    ("res_id", "in", partners.ids),
+                    ("remote_id", "!=", False),
+                ]
+            )
+        )
+        result = {b.res_id: b.remote_id for b in bound}
+        todo = {
+            p.id: {"billing_account": (p.qxs_billing_account or "").strip()}
+            for p in partners
+            if p.id not in result
+        }
+        return result | self._find_customers(todo)
+
     def void_documents(self, records):
         results = {}
+        unsent = records.filtered(lambda r: not r.remote_id)
+        try:
+            found = self._find_unsent(unsent) if unsent else {}
+        except SyncError as exc:
+            results.update(dict.fromkeys(unsent, exc))
+            records -= unsent
+            found = {}
         for rec in records:
+            remote_id = rec.remote_id
+            if not remote_id:
+                state = found.get(rec)
+                if state is None:
+                    results[rec] = SyncError(
+                        _("%s is not in Xero: it was never sent.", rec.move_id.name), kind=GONE
+                    )
+                    continue
+                remote_id = state.remote_id
+                if state.status == "voided":
+                    results[rec] = Result(remote_id=remote_id, remote_status="voided")
+                    continue
+            key = self.request_key(rec, "void", remote_id)
             try:
                 if rec.move_id.move_type == "out_refund":
                     body = CreditNotes(
-                        credit_notes=[CreditNote(credit_note_id=rec.remote_id, status="VOIDED")]
+                        credit_notes=[CreditNote(credit_note_id=remote_id, status="VOIDED")]
                     )
-                    self._call(
-                        "update_credit_note",
-                        rec.remote_id,
-                        body,
-                        idempotency_key=self.request_key(rec, "void", rec.remote_id),
-                    )
+                    self._call("update_credit_note", remote_id, body, idempotency_key=key)
                 else:
-                    body = Invoices(invoices=[Invoice(invoice_id=rec.remote_id, status="VOIDED")])
-                    self._call(
-                        "update_invoice",
-                        rec.remote_id,
-                        body,
-                        idempotency_key=self.request_key(rec, "void", rec.remote_id),
-                    )
-                results[rec] = Result(remote_status="voided")
+                    body = Invoices(invoices=[Invoice(invoice_id=remote_id, status="VOIDED")])
+                    self._call("update_invoice", remote_id, body, idempotency_key=key)
+                results[rec] = Result(remote_id=remote_id, remote_status="voided")
             except SyncError as exc:
-                results[rec] = self._explain(exc, rec)
+                results[rec] = self._explain(exc, remote_id)
+        self.store_limits()
         return results
 
     # ------------------------------------------------------------------ status back
     @staticmethod
-    def _status_of(element):
+    def _state(element, kind):
+        """The RemoteState of an Invoice or a CreditNote: cash received (or refunded) apart
+        from credits allocated; "paid" only says that the document is closed."""
+        _type, _method, _attr, id_attr, number_attr = XERO_KIND[kind]
         status = _enum(element.status)
-        total = float(element.total or 0.0)
-        due = element.amount_due if hasattr(element, "amount_due") else element.remaining_credit
-        due = float(due if due is not None else total)
-        paid = round(total - due, 2)
-        if status in STATUS:
-            return STATUS[status], (paid if status == "PAID" else 0.0)
-        return ("partial" if paid > 0 else "open"), paid
-
-    def _state(self, element, remote_id):
-        status, paid = self._status_of(element)
+        if kind == "invoice":
+            cash = float(element.amount_paid or 0.0)
+            credited = float(element.amount_credited or 0.0)
+        else:  # its Payments are refunds; its Allocations went to invoices
+            cash = sum(float(p.amount or 0.0) for p in element.payments or [])
+            credited = sum(float(a.amount or 0.0) for a in element.allocations or [])
+        dates = [p.date for p in element.payments or [] if p.date]
         return RemoteState(
-            remote_id=remote_id, status=status, amount_paid=paid, total=float(element.total or 0.0)
+            remote_id=getattr(element, id_attr),
+            kind=kind,
+            status=STATUS.get(status) or ("partial" if cash or credited else "open"),
+            amount_paid=round(cash, 2),
+            amount_credited=round(credited, 2),
+            total=float(element.total or 0.0),
+            remote_number=getattr(element, number_attr),
+            payment_date=max(dates) if dates else None,
         )
 
     def read_states(self, records):
@@ -688,49 +848,56 @@ class XeroAdapter(ProviderAdapter):
                 for rec in invoices:
                     inv = found.get(rec.remote_id)
                     results[rec] = (
-                        self._state(inv, rec.remote_id)
+                        self._state(inv, "invoice")
                         if inv
-                        else RemoteState(remote_id=rec.remote_id, status="deleted")
+                        else RemoteState(remote_id=rec.remote_id, status="deleted", kind="invoice")
                     )
             except SyncError as exc:
                 results.update(dict.fromkeys(invoices, exc))
         for rec in records - invoices:
             try:
                 notes = self._call("get_credit_note", rec.remote_id).credit_notes or []
-                results[rec] = (
-                    self._state(notes[0], rec.remote_id)
-                    if notes
-                    else RemoteState(remote_id=rec.remote_id, status="deleted")
-                )
+                results[rec] = self._state(notes[0], "credit_note") if notes else None
             except SyncError as exc:
-                results[rec] = (
-                    RemoteState(remote_id=rec.remote_id, status="deleted")
-                    if exc.kind == GONE
-                    else exc
+                results[rec] = None if exc.kind == GONE else exc
+            if results[rec] is None:
+                results[rec] = RemoteState(
+                    remote_id=rec.remote_id, status="deleted", kind="credit_note"
                 )
         self.store_limits()
         return results
 
     def fetch_changes(self, since):
-        """GET Invoices and CreditNotes modified since the last poll, page by page."""
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
-        states = []
-        for method, attr, id_attr in (
-            ("get_invoices", "invoices", "invoice_id"),
-            ("get_credit_notes", "credit_notes", "credit_note_id"),
-        ):
+        """GET Invoices and CreditNotes modified since the last poll, page by page. The
+        watermark is Xero's clock (the Date header of its first answer) less a minute of
+        overlap: a state applied twice changes nothing."""
+        states, clock = [], None
+        for kind, (doc_type, method, attr, _id, _number) in XERO_KIND.items():
             page = 1
             while True:
-                kwargs = {"if_modified_since": since, "page": page}
-                if method == "get_invoices":
-                    kwargs["where"] = 'Type=="ACCREC"'
-                elements = getattr(self._call(method, **kwargs), attr) or []
-                states += [self._state(e, getattr(e, id_attr)) for e in elements]
+                answer = self._call(
+                    method, if_modified_since=since, where=f"Type=={_quote(doc_type)}", page=page
+                )
+                clock = clock or self._xero_clock()
+                elements = getattr(answer, attr) or []
+                states += [self._state(e, kind) for e in elements]
                 if len(elements) < const.XERO_PAGE_SIZE:
                     break
                 page += 1
         self.store_limits()
-        return states, now - timedelta(minutes=1)
+        return Changes(states=states, watermark=clock - timedelta(minutes=1))
+
+    def _xero_clock(self):
+        """Naive UTC time of Xero's last answer (its Date header), else the local clock."""
+        response = self._api_client_obj.last_response
+        try:
+            moment = parsedate_to_datetime(response.getheader("Date"))
+        except (AttributeError, TypeError, ValueError):
+            _logger.warning("qbo_xero_sync: Xero's answer has no Date header; local clock used")
+            return datetime.now(timezone.utc).replace(tzinfo=None)
+        if moment.tzinfo:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        return moment
 
     def remote_url(self, record):
         if not record.remote_id:
@@ -752,10 +919,17 @@ class XeroAdapter(ProviderAdapter):
                 values[rec] = vals
             except SyncError as exc:
                 results[rec] = exc
+        try:
+            found = self._find_journals([r for r in values if not r.remote_id], values)
+        except SyncError as exc:
+            found = {}
+            results.update({r: exc for r in values if not r.remote_id})
         for rec, vals in values.items():
+            if rec in results:
+                continue
             journal = ManualJournal(
-                manual_journal_id=rec.remote_id or None,
-                narration=vals["narration"][:4000],
+                manual_journal_id=rec.remote_id or found.get(rec),
+                narration=self._narration(vals)[:4000],
                 date=vals["date"],
                 status="POSTED",
                 line_amount_types=LineAmountTypes.NOTAX,
@@ -796,6 +970,27 @@ class XeroAdapter(ProviderAdapter):
         self.store_limits()
         return results
 
+    @staticmethod
+    def _narration(vals):
+        """The narration starts with the journal's number: the key of its look-up."""
+        return f"{vals['number']}: {vals['narration']}"
+
+    def _find_journals(self, records, values):
+        """{record: ManualJournalID} of the live journals already sent for records without
+        remote id (a write applied but its answer lost), found by their narration's start."""
+        prefixes = {rec: self._narration({**values[rec], "narration": ""}) for rec in records}
+        if not prefixes:
+            return {}
+        where = " OR ".join(f"Narration.StartsWith({_quote(p)})" for p in prefixes.values())
+        journals = self._call("get_manual_journals", where=where, page=1).manual_journals or []
+        return {
+            rec: j.manual_journal_id
+            for rec, prefix in prefixes.items()
+            for j in journals
+            if (j.narration or "").startswith(prefix)
+            and _enum(j.status) not in ("VOIDED", "DELETED")
+        }
+
     def void_journals(self, records):
         results = {}
         for rec in records:
@@ -818,9 +1013,11 @@ class XeroAdapter(ProviderAdapter):
     signature_header = "x-xero-signature"
 
     def parse_webhook(self, payload):
-        """{tenant id: {invoice / credit note ids}}; voids and deletes arrive as UPDATE."""
+        """{tenant id: {(kind, invoice or credit note id)}}; voids and deletes arrive as
+        UPDATE."""
         out = {}
         for event in (payload or {}).get("events", []) if isinstance(payload, dict) else []:
-            if event.get("eventCategory") in ("INVOICE", "CREDITNOTE"):
-                out.setdefault(event.get("tenantId"), set()).add(event.get("resourceId"))
+            kind = WEBHOOK_KIND.get(event.get("eventCategory"))
+            if kind:
+                out.setdefault(event.get("tenantId"), set()).add((kind, event.get("resourceId")))
         return out

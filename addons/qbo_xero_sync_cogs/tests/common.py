@@ -250,7 +250,7 @@ class CogsScenarios:
 
     def test_lost_answer_after_write_does_not_duplicate(self):
         inv = self.invoice_order(self.order(self.shop, {self.lamp: 4}), self.day2)
-        self.emulator.add_fault("drop_after_write", path=self.fault_path)
+        self.emulator.add_fault("drop_after_write", path=self.fault_path, method="POST")
         self.export()
         rec = self.cogs(inv)
         self.assertEqual(rec.state, "pending")
