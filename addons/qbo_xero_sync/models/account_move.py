@@ -185,13 +185,13 @@ class AccountMove(models.Model):
             return paid
         if self.state != "posted":
             return paid
-        if self.payment_state in ("paid", "in_payment", "reversed") or float_is_zero(
-            self.amount_residual, precision_rounding=currency.rounding
-        ):
+        if self.payment_state in ("paid", "in_payment"):
+            # Odoo's own payments closed it (they are not sent to the provider): the customer
+            # may have paid twice; an accountant decides.
             self.message_post(
                 body=_(
-                    "A payment of %(amount)s was received in %(p)s, but nothing is left to pay in "
-                    "Odoo: check whether the customer paid twice.",
+                    "A payment of %(amount)s was received in %(p)s, but Odoo's own payments "
+                    "already paid this invoice: check whether the customer paid twice.",
                     amount=currency.format(new_amount),
                     p=provider,
                 )
@@ -208,13 +208,41 @@ class AccountMove(models.Model):
                 )
             )
             return paid
-        amount = min(new_amount, self.amount_residual)
-        gap = self.amount_residual - amount
+        memo = _("%(p)s payment for %(n)s", p=provider, n=remote_number or self.name)
+        date = remote.payment_date or fields.Date.context_today(self)
+        residual = self.amount_residual
+        if currency.is_zero(residual):
+            # Credited in Odoo (e.g. reversed) while the customer paid remotely: the cash is
+            # the customer's, as an open credit, exactly as the provider keeps it.
+            payment = self.env["account.payment"].create(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": self.commercial_partner_id.id,
+                    "amount": new_amount,
+                    "currency_id": currency.id,
+                    "journal_id": journal.id,
+                    "date": date,
+                    "memo": memo,
+                }
+            )
+            payment.action_post()
+            self.message_post(
+                body=_(
+                    "Payment of %(amount)s received in %(p)s registered as the customer's "
+                    "credit: nothing is left to pay on this invoice in Odoo.",
+                    amount=currency.format(new_amount),
+                    p=provider,
+                )
+            )
+            return paid
+        amount = new_amount
+        gap = residual - amount
         settle = remote.status == "paid" and 0 < gap <= const.PAID_ROUNDING_TOLERANCE
         if settle:
             # Paid in full remotely, a few cents open in Odoo: the provider computed the tax on
             # the total, Odoo per line. The invoice is paid: close it, and say so.
-            amount = self.amount_residual
+            amount = residual
         wizard = (
             self.env["account.payment.register"]
             .with_context(active_model="account.move", active_ids=self.ids)
@@ -222,10 +250,11 @@ class AccountMove(models.Model):
                 {
                     "journal_id": journal.id,
                     "amount": amount,
-                    "payment_date": remote.payment_date or fields.Date.context_today(self),
-                    "communication": _(
-                        "%(p)s payment for %(n)s", p=provider, n=remote_number or self.name
-                    ),
+                    "payment_date": date,
+                    "communication": memo,
+                    # More cash than is open in Odoo (e.g. credited here after it was paid
+                    # there): the rest stays the customer's open credit, as in the provider.
+                    "payment_difference_handling": "open",
                 }
             )
         )
@@ -240,6 +269,11 @@ class AccountMove(models.Model):
                 "It is paid in full there; its total differs from Odoo's by %(gap)s (tax "
                 "rounding), so Odoo's full amount was registered.",
                 gap=currency.format(gap),
+            )
+        elif currency.compare_amounts(amount, residual) > 0:
+            body += " " + _(
+                "%(extra)s more than was open in Odoo stays the customer's credit.",
+                extra=currency.format(amount - residual),
             )
         self.message_post(body=body)
         return paid

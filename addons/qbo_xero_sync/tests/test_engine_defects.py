@@ -183,3 +183,52 @@ class TestEngineDefects(QxsCase):
         rec = self.record(move)
         self.assertEqual(rec.state, "skipped")
         self.assertEqual(self.qbo(), [])
+
+    def _credit(self, invoice, amount):
+        """A credit note of ``amount`` (tax included) reconciled with ``invoice`` in Odoo."""
+        refund = self.invoice(amounts=(amount,), move_type="out_refund", taxes=self.tax_sale)
+        (invoice | refund).line_ids.filtered(
+            lambda ln: ln.account_id.account_type == "asset_receivable"
+        ).reconcile()
+        return refund
+
+    def test_cash_beyond_what_is_open_stays_the_customers_credit(self):
+        """Paid in full remotely, then credited in part in Odoo before the poll: Odoo registers
+        all the cash, the excess as the customer's open credit, as the provider keeps it."""
+        move = self.invoice(amounts=(100.0,))
+        self.sync()
+        self.emulator.pay_invoice(self.record(move).remote_id)
+        refund = self._credit(move, 60.0)
+        self.assertTrue(move.amount_residual > 0)
+        self.poll()
+        self.assertIn(move.payment_state, ("paid", "in_payment"))
+        payments = move._get_reconciled_payments()
+        self.assertEqual(len(payments), 1)
+        self.assertAlmostEqual(payments.amount, move.amount_total, 2)
+        partner = move.commercial_partner_id
+        open_credit = -sum(
+            self.env["account.move.line"]
+            .search(
+                [
+                    ("partner_id", "=", partner.id),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                ]
+            )
+            .mapped("amount_residual")
+        )
+        self.assertAlmostEqual(open_credit, refund.amount_total, 2)
+
+    def test_cash_on_a_fully_credited_invoice_is_an_open_credit(self):
+        move = self.invoice(amounts=(100.0,))
+        self.sync()
+        self.emulator.pay_invoice(self.record(move).remote_id)
+        self._credit(move, 100.0)
+        self.assertTrue(move.currency_id.is_zero(move.amount_residual))
+        self.poll()
+        payment = self.env["account.payment"].search(
+            [("partner_id", "=", move.commercial_partner_id.id)]
+        )
+        self.assertEqual(len(payment), 1)
+        self.assertAlmostEqual(payment.amount, move.amount_total, 2)
+        self.assertEqual(self.record(move).state, "synced", self.record(move).last_error)
