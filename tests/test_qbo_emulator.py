@@ -613,6 +613,72 @@ def test_cdc_reports_changes_and_deletions(emu, qb):
     assert code_of(exc) == 6000
 
 
+def test_cdc_answers_at_most_1000_objects_oldest_first(make_emu):
+    emu = make_emu(cdc_max_objects=5)
+    qb = connect(emu)
+    since = datetime.now().astimezone() - timedelta(minutes=1)
+    ids = []
+    for n in range(7):
+        emu.clock.advance(1)
+        ids.append(invoice(doc=f"T-{n}").save(qb=qb).Id)
+    emu.clock.advance(1)
+    memo = invoice(cls=CreditMemo).save(qb=qb)
+    emu.clock.advance(1)
+    emu.update_document("Invoice", ids[0], {"PrivateNote": "edited last"})
+    cdc = change_data_capture([Invoice, CreditMemo], since.isoformat(timespec="seconds"), qb=qb)
+    assert [i.Id for i in cdc.Invoice] == ids[1:6], "cut silently, the oldest changes first"
+    assert not hasattr(cdc, "CreditMemo"), "the budget is per response"
+    last = Invoice.get(ids[5], qb=qb).MetaData.LastUpdatedTime
+    rest = change_data_capture([Invoice, CreditMemo], last, qb=qb)
+    assert [i.Id for i in rest.Invoice] == [ids[5], ids[6], ids[0]]
+    assert [c.Id for c in rest.CreditMemo] == [memo.Id]
+    assert QboEmulator.default_config["cdc_max_objects"] == 1000
+
+
+def test_transactions_share_one_id_sequence(make_emu):
+    emu = make_emu()
+    qb = connect(emu)
+    inv = invoice().save(qb=qb)
+    memo = invoice(cls=CreditMemo).save(qb=qb)
+    payment = emu.pay_invoice(inv.Id, 10)
+    assert len({inv.Id, memo.Id, payment["Id"]}) == 3
+    emu = make_emu(shared_txn_ids=False)  # each kind numbered on its own
+    qb = connect(emu)
+    assert invoice().save(qb=qb).Id == invoice(cls=CreditMemo).save(qb=qb).Id == "1"
+
+
+def test_610_tells_an_inactive_reference_from_a_deleted_transaction(emu, qb):
+    emu.update_document("Customer", "2", {"Active": False})
+    with pytest.raises(ObjectNotFoundException) as exc:
+        invoice(customer="2").save(qb=qb)
+    assert code_of(exc) == 610 and "made inactive" in exc.value.detail
+    emu.update_document("Item", "2", {"Active": False})
+    with pytest.raises(ObjectNotFoundException) as exc:
+        invoice(sales_line("2", 1, 75)).save(qb=qb)
+    assert "made inactive" in exc.value.detail
+    emu.update_document("Item", "2", {"Active": True})
+    gone = invoice(doc="G-1").save(qb=qb)
+    emu.delete_invoice(gone.Id)
+    with pytest.raises(ObjectNotFoundException) as exc:
+        gone.save(qb=qb)  # an update of the deleted invoice
+    assert "deleted this transaction" in exc.value.detail
+    with pytest.raises(ObjectNotFoundException) as exc:
+        Invoice.get(gone.Id, qb=qb)
+    assert "deleted this transaction" in exc.value.detail
+
+
+def test_customer_currency_is_set_once_and_checked_on_invoices(make_emu):
+    emu = make_emu(currencies=["USD", "EUR"])
+    qb = connect(emu)
+    plain = Customer.from_json({"DisplayName": "No Currency Inc"}).save(qb=qb)
+    assert plain.CurrencyRef.value == "USD", "created in the home currency"
+    euro = invoice(customer=plain.Id)
+    euro.CurrencyRef = ref("EUR")
+    with pytest.raises(QuickbooksException) as exc:
+        euro.save(qb=qb)
+    assert code_of(exc) == 6000 and "currency" in exc.value.detail
+
+
 # ------------------------------------------------------------------------------ idempotency
 def test_requestid_replays_the_first_answer(emu, qb):
     first = invoice(doc="R-1").save(qb=qb, request_id="rid-1")

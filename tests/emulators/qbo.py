@@ -104,7 +104,12 @@ def _enum(value, element):
     return QboFault(2170, "Invalid Enumeration", f"Invalid Enumeration : {value}", element)
 
 
-def _not_found():
+def _not_found(deleted=False):
+    """610: an inactive name referenced, or (``deleted``) a transaction deleted by a user."""
+    if deleted:
+        return QboFault(
+            610, "Object Not Found", "Object Not Found : Another user has deleted this transaction."
+        )
     return QboFault(
         610,
         "Object Not Found",
@@ -377,6 +382,10 @@ class QboEmulator(Emulator):
         "max_concurrent": 10,
         "throttle_body": "xml",
         "cdc_max_days": 30,
+        "cdc_max_objects": 1000,
+        # One Id sequence for every transaction kind (an invoice and a credit memo never share
+        # an Id) ⚠; False numbers each kind on its own.
+        "shared_txn_ids": True,
         "webhook_url": None,
         "webhook_verifier_token": "qbo-verifier-token",
         "home_currency": "USD",
@@ -406,7 +415,7 @@ class QboEmulator(Emulator):
     def on_reset(self):
         self.state = {kind: {} for kind in KINDS}
         self.deleted = {kind: {} for kind in KINDS}  # kind -> id -> tombstone (for CDC)
-        self.next_id = {kind: 1 for kind in KINDS}
+        self.next_id = {kind: 1 for kind in (*KINDS, "transaction")}
         self.grants, self.access, self.refresh, self.codes = {}, {}, {}, {}
         self.request_ids = {}  # (realm, requestid) -> first Response
         self.hits, self.batch_hits = deque(), deque()
@@ -788,15 +797,19 @@ class QboEmulator(Emulator):
                 f"changedSince must be within the last {self.config['cdc_max_days']} " "days",
                 "changedSince",
             )
-        responses, budget = [], 1000  # ⚠ at most 1000 objects per response
+        responses, budget = [], self.config["cdc_max_objects"]  # per response
 
         def changed(obj):
             return _parse_dt(obj["MetaData"]["LastUpdatedTime"]) >= since
 
+        def updated(obj):
+            return _parse_dt(obj["MetaData"]["LastUpdatedTime"])
+
         for kind in kinds:
-            found = [copy.deepcopy(o) for o in self.state[kind].values() if changed(o)]
-            found += [copy.deepcopy(o) for o in self.deleted[kind].values() if changed(o)]
-            found = found[:budget]
+            # Oldest changes first ⚠, live ones before the deleted ones, cut at the budget.
+            live = sorted((o for o in self.state[kind].values() if changed(o)), key=updated)
+            gone = sorted((o for o in self.deleted[kind].values() if changed(o)), key=updated)
+            found = [copy.deepcopy(o) for o in (live + gone)[:budget]]
             budget -= len(found)
             if found:
                 responses.append({kind: found, "startPosition": 1, "maxResults": len(found)})
@@ -835,7 +848,7 @@ class QboEmulator(Emulator):
     def _get(self, kind, obj_id):
         obj = self.state[kind].get(str(obj_id))
         if obj is None:
-            raise _not_found()
+            raise _not_found(deleted=str(obj_id) in self.deleted[kind])
         return obj
 
     def _ref_obj(self, kind, ref, element, required=False):
@@ -861,14 +874,13 @@ class QboEmulator(Emulator):
         obj["domain"], obj["sparse"] = "QBO", False
 
     def _insert(self, kind, obj):
-        """Store a new object with the next Id of its kind."""
+        """Store a new object with the next Id of its kind (of every transaction kind when
+        ``shared_txn_ids``)."""
+        seq = "transaction" if kind in TRANSACTIONS and self.config["shared_txn_ids"] else kind
         if "Id" not in obj:
-            obj["Id"] = str(self.next_id[kind])
-        self.next_id[kind] = (
-            max(self.next_id[kind], int(obj["Id"]) + 1)
-            if str(obj["Id"]).isdigit()
-            else self.next_id[kind]
-        )
+            obj["Id"] = str(self.next_id[seq])
+        if str(obj["Id"]).isdigit():
+            self.next_id[seq] = max(self.next_id[seq], int(obj["Id"]) + 1)
         obj["SyncToken"] = "0"
         obj.pop("MetaData", None)
         self._touch(obj, bump=False)
@@ -1513,6 +1525,7 @@ class QboEmulator(Emulator):
         with self.lock:
             for kind in KINDS:
                 self.state[kind], self.deleted[kind], self.next_id[kind] = {}, {}, 1
+            self.next_id["transaction"] = 1
             home = {"value": self.config["home_currency"]}
             accounts = [
                 ("Checking", "Bank", "Checking"),
@@ -1760,6 +1773,11 @@ class QboEmulator(Emulator):
         with self.lock:
             obj = self._get(kind, obj_id)
             return self._delete(kind, {"Id": obj["Id"], "SyncToken": obj["SyncToken"]})[kind]
+
+    def create_document(self, kind, body):
+        """The user creates an object in QuickBooks (validated like the API)."""
+        with self.lock:
+            return copy.deepcopy(self._save(kind, copy.deepcopy(body), allow_dup=True)[kind])
 
     def update_document(self, kind, obj_id, changes):
         """The user edits an object in QuickBooks (sparse update, validated like the API)."""

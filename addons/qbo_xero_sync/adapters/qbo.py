@@ -23,11 +23,14 @@ from odoo import _
 
 from .. import const
 from ..exceptions import AUTH, GONE, RETRY, USER, SyncError
-from .base import ProviderAdapter, RemoteState, Result
+from .base import Changes, ProviderAdapter, RemoteState, Result, document_kind
 
 _logger = logging.getLogger(__name__)
 
 ENTITY = {"invoice": "Invoice", "credit_note": "CreditMemo"}
+KIND = {"Invoice": "invoice", "CreditMemo": "credit_note", "Payment": "other"}
+# A change data capture answer holds at most 1,000 objects, cut silently (Intuit's CDC page).
+CDC_MAX_OBJECTS = 1000
 
 
 class QboAuthClient(AuthClient):
@@ -58,6 +61,21 @@ class QboClient(QuickBooks):
 
 def _quote(value):
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _utc(text):
+    """Naive UTC datetime of a QuickBooks timestamp (ISO 8601 with an offset), or None."""
+    try:
+        value = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _names_inactive(text):
+    """True when a 610 detail says that a referenced name (customer, item, account) is inactive,
+    rather than that the transaction itself was deleted (Intuit's "handling common errors")."""
+    return "inactive" in (text or "").lower()
 
 
 class QboAdapter(ProviderAdapter):
@@ -171,6 +189,13 @@ class QboAdapter(ProviderAdapter):
         self, method, path, body=None, params=None, request_id=None, content_type="application/json"
     ):
         """Every API call goes through here: token, timeout, request id, error mapping."""
+        # A read, void, delete or update names an existing object: only there may a 610 mean
+        # that this object is gone (on a create, it names an inactive reference).
+        own = (
+            method == "GET"
+            or (params or {}).get("operation") in ("void", "delete")
+            or (isinstance(body, dict) and bool(body.get("Id")))
+        )
         for attempt in (1, 2):
             qb = self._qb(force_refresh=attempt == 2)
             url = f"{qb.api_url}/company/{qb.company_id}/{path}"
@@ -188,14 +213,14 @@ class QboAdapter(ProviderAdapter):
                 status = qb.last_response.status_code if qb.last_response is not None else 0
                 if status == 401 and attempt == 1:
                     continue  # the token was refused: refresh once and try again
-                raise self._error(exc, qb) from exc
+                raise self._error(exc, qb, own) from exc
             except QuickbooksException as exc:
-                raise self._error(exc, qb) from exc
+                raise self._error(exc, qb, own) from exc
             except requests.RequestException as exc:
                 raise SyncError(_("QuickBooks could not be reached: %s", exc), kind=RETRY) from exc
         raise SyncError(_("QuickBooks refused the access token twice."), kind=AUTH)
 
-    def _error(self, exc, qb):
+    def _error(self, exc, qb, own=True):
         resp = qb.last_response
         status = resp.status_code if resp is not None else 0
         code = exc.error_code
@@ -218,9 +243,19 @@ class QboAdapter(ProviderAdapter):
             return SyncError(message, kind=RETRY, code=code)
         if status == 401:
             return SyncError(message, kind=AUTH, code=code)
-        if code == 610:
+        if code == 610 and own and not _names_inactive(text):
             return SyncError(message, kind=GONE, code=code)
+        if code == 610:
+            return SyncError(self._inactive_message(message), kind=USER, code=code)
         return SyncError(message, kind=USER, code=code)
+
+    def _inactive_message(self, text):
+        return _(
+            "QuickBooks says something this document uses (a customer, item, account or tax "
+            "code) is inactive or deleted there: reactivate it in QuickBooks, then retry. "
+            "(%(text)s)",
+            text=text,
+        )
 
     def _get(self, path, params=None):
         return self._request("GET", path, params=params)
@@ -229,19 +264,28 @@ class QboAdapter(ProviderAdapter):
         res = self._request("POST", "query", body=sql, content_type="application/text")
         return res.get("QueryResponse", {})
 
-    def _query_in(self, entity, field, values, select="*"):
-        """Objects whose ``field`` is one of ``values`` (chunked, one query per 100 values)."""
+    def _query_in(self, entity, field, values, select="*", where=""):
+        """Objects whose ``field`` is one of ``values`` (chunked, one query per 100 values);
+        ``where`` adds conditions (" AND ...")."""
         values = sorted({v for v in values if v})
         found = []
         for i in range(0, len(values), 100):
             chunk = ", ".join(_quote(v) for v in values[i : i + 100])
             res = self._query(
-                f"SELECT {select} FROM {entity} WHERE {field} IN ({chunk}) " f"MAXRESULTS 1000"
+                f"SELECT {select} FROM {entity} WHERE {field} IN ({chunk}){where} MAXRESULTS 1000"
             )
             found += res.get(entity, [])
         return found
 
     # ------------------------------------------------------------------ mapping
+    def _customers(self, docs):
+        # A QuickBooks customer has one currency, set when it is created (the home currency
+        # when none is given): a new customer takes the currency of its first document.
+        self._cache["currencies"] = {}
+        for doc in docs:
+            self._cache["currencies"].setdefault(doc["partner"]["record"].id, doc["currency"])
+        return super()._customers(docs)
+
     def _find_or_create_customers(self, todo):
         """By billing account or display name, else created (one query and one batch for all
         new customers)."""
@@ -263,7 +307,11 @@ class QboAdapter(ProviderAdapter):
                 to_create[pid] = p
         if to_create:
             batch = [
-                {"bId": str(pid), "operation": "create", "Customer": self._customer_payload(p)}
+                {
+                    "bId": str(pid),
+                    "operation": "create",
+                    "Customer": self._customer_payload(p, self._cache["currencies"].get(pid)),
+                }
                 for pid, p in to_create.items()
             ]
             for bid, obj in self._batch(batch, "customers").items():
@@ -277,8 +325,10 @@ class QboAdapter(ProviderAdapter):
     def _display_name(partner):
         return partner["name"].replace(":", "-").replace("\t", " ").replace("\n", " ").strip()
 
-    def _customer_payload(self, p):
+    def _customer_payload(self, p, currency=None):
         payload = {"DisplayName": self._display_name(p), "CompanyName": p["name"][:100]}
+        if currency:
+            payload["CurrencyRef"] = {"value": currency}
         if p["email"]:
             payload["PrimaryEmailAddr"] = {"Address": p["email"]}
         if p["phone"]:
@@ -412,6 +462,12 @@ class QboAdapter(ProviderAdapter):
     def _document_payload(self, doc, customer_id, items):
         lines = []
         txn_tax_code = None
+        # One GlobalTaxCalculation for the whole document: tax-inclusive only when every line
+        # is (gross amounts); otherwise each line's net amount, tax-exclusive, so that the
+        # QuickBooks total equals Odoo's with mixed lines too.
+        inclusive = self.connection.qbo_tax_style != "us" and all(
+            li["tax_included"] for li in doc["lines"]
+        )
         for n, line in enumerate(doc["lines"], start=1):
             codes = [self._tax_code_id(c) for c in line["tax_codes"]]
             real = [c for c in codes if c not in ("TAX", "NON")]
@@ -431,11 +487,7 @@ class QboAdapter(ProviderAdapter):
             qty = line["quantity"] or 1.0
             # Discounts are folded into the unit price so that Amount = Qty x UnitPrice holds
             # (QuickBooks error 6070) and the line equals Odoo's subtotal to the cent.
-            amount = (
-                round(line["price_subtotal"], 2)
-                if not line["tax_included"]
-                else round(line["price_total"], 2)
-            )
+            amount = round(line["price_total"] if inclusive else line["price_subtotal"], 2)
             unit = amount / qty if qty else 0.0
             description = line["description"]
             if line["discount"]:
@@ -471,8 +523,7 @@ class QboAdapter(ProviderAdapter):
         if txn_tax_code:
             payload["TxnTaxDetail"] = {"TxnTaxCodeRef": {"value": txn_tax_code}}
         if self.connection.qbo_tax_style != "us":
-            any_included = any(li["tax_included"] for li in doc["lines"])
-            payload["GlobalTaxCalculation"] = "TaxInclusive" if any_included else "TaxExcluded"
+            payload["GlobalTaxCalculation"] = "TaxInclusive" if inclusive else "TaxExcluded"
         return payload
 
     def push_documents(self, records):
@@ -517,12 +568,80 @@ class QboAdapter(ProviderAdapter):
             ]
             salt = ",".join(f"{rec.id}:{rec.generation}" for rec, _d, _p in chunk)
             answers = self._batch(batch, "documents", salt)
+            refused = []
             for rec, doc, payload in chunk:
                 answer = answers.get(str(rec.id))
                 if isinstance(answer, SyncError) and answer.code == 5010:
                     answer = self._retry_stale(rec, doc, payload)
                 results[rec] = self._document_result(doc, answer)
+                if isinstance(answer, SyncError) and answer.code == 610 and answer.kind == USER:
+                    refused.append((rec, doc, payload))
+            if refused:
+                results.update(self._explain_inactive(refused))
         return results
+
+    def _explain_inactive(self, refused):
+        """{record: SyncError} naming the inactive customer or items of documents refused with
+        610; a bound customer that QuickBooks no longer accepts is forgotten, so that the next
+        attempt looks the customer up again."""
+        inactive = " AND Active = false"
+        customer_ids = {p["CustomerRef"]["value"] for _r, _d, p in refused}
+        item_ids = {
+            li["SalesItemLineDetail"]["ItemRef"]["value"]
+            for _r, _d, p in refused
+            for li in p["Line"]
+        }
+        try:
+            customers = {
+                c["Id"]: c for c in self._query_in("Customer", "Id", customer_ids, where=inactive)
+            }
+            items = {i["Id"]: i for i in self._query_in("Item", "Id", item_ids, where=inactive)}
+        except SyncError as exc:
+            _logger.info("qbo_xero_sync: inactive references not read: %s", exc)
+            return {}
+        cached = self._cache.get("items", {})
+        for code in [c for c, item_id in cached.items() if item_id in items]:
+            del cached[code]  # looked up again next time
+        out = {}
+        for rec, doc, payload in refused:
+            partner = doc["partner"]["record"]
+            problems = []
+            customer = customers.get(payload["CustomerRef"]["value"])
+            if customer:
+                self._forget_customer(partner, customer["Id"])
+                problems.append(
+                    _(
+                        "QuickBooks says customer “%(name)s” is inactive or deleted there: "
+                        "reactivate it in QuickBooks, or set another billing account on "
+                        "%(partner)s, then retry (the customer is looked up again).",
+                        name=customer.get("DisplayName"),
+                        partner=partner.display_name,
+                    )
+                )
+            used = {li["SalesItemLineDetail"]["ItemRef"]["value"] for li in payload["Line"]}
+            for item_id in sorted(used & set(items)):
+                problems.append(
+                    _(
+                        "QuickBooks says item “%(name)s” is inactive or deleted there: reactivate "
+                        "it in QuickBooks, or change the revenue code of the products that use "
+                        "it, then retry.",
+                        name=items[item_id].get("Name"),
+                    )
+                )
+            if problems:
+                out[rec] = SyncError("\n".join(problems), kind=USER, code=610)
+        return out
+
+    def _forget_customer(self, partner, customer_id):
+        self.env["qxs.sync.record"].sudo().search(
+            [
+                ("connection_id", "=", self.connection.id),
+                ("purpose", "=", "customer"),
+                ("res_model", "=", partner._name),
+                ("res_id", "=", partner.id),
+                ("remote_id", "=", customer_id),
+            ]
+        ).unlink()
 
     @staticmethod
     def _check_number(doc):
@@ -603,6 +722,7 @@ class QboAdapter(ProviderAdapter):
         except SyncError as exc:
             return {item["bId"]: exc for item in items}
         out = {}
+        operations = {item["bId"]: item.get("operation") for item in items}
         for answer in res.get("BatchItemResponse", []):
             fault = answer.get("Fault")
             if fault:
@@ -611,23 +731,48 @@ class QboAdapter(ProviderAdapter):
                 text = err.get("Message", "")
                 if err.get("Detail") and err["Detail"] not in text:
                     text = f"{text}: {err['Detail']}"
-                kind = GONE if code == 610 else (RETRY if code in (3001, 10000) else USER)
-                out[answer["bId"]] = SyncError(
-                    _("QuickBooks error %(code)s: %(text)s", code=code, text=text),
-                    kind=kind,
-                    code=code,
-                )
+                message = _("QuickBooks error %(code)s: %(text)s", code=code, text=text)
+                kind = RETRY if code in (3001, 10000) else USER
+                if code == 610:
+                    # Gone only when the object written is: a create (or a detail naming an
+                    # inactive reference) says that something it uses is inactive.
+                    own = operations.get(answer["bId"]) != "create" and not _names_inactive(text)
+                    kind = GONE if own else USER
+                    message = message if own else self._inactive_message(message)
+                out[answer["bId"]] = SyncError(message, kind=kind, code=code)
             else:
                 out[answer["bId"]] = answer
         return out
 
     def void_documents(self, records):
         results = {}
+        found = self._find_sent(records.filtered(lambda r: not r.remote_id))
         for rec in records:
-            entity = ENTITY["credit_note" if rec.move_id.move_type == "out_refund" else "invoice"]
+            entity = ENTITY[document_kind(rec.move_id.move_type)]
+            remote_id, current = rec.remote_id, None
+            if not remote_id:
+                current = found.get(rec)
+                if current is None:
+                    results[rec] = SyncError(
+                        _(
+                            "%(n)s is not in QuickBooks: it was never sent there.",
+                            n=rec.move_id.name,
+                        ),
+                        kind=GONE,
+                    )
+                    continue
+                if self._status(current)[0] == "voided":
+                    results[rec] = Result(
+                        remote_id=current["Id"],
+                        remote_number=current.get("DocNumber"),
+                        sync_token=current.get("SyncToken"),
+                        remote_status="voided",
+                    )
+                    continue
+                remote_id = current["Id"]
             try:
-                current = self._get(f"{entity.lower()}/{rec.remote_id}")[entity]
-                body = {"Id": rec.remote_id, "SyncToken": current["SyncToken"]}
+                current = current or self._get(f"{entity.lower()}/{remote_id}")[entity]
+                body = {"Id": remote_id, "SyncToken": current["SyncToken"]}
                 # QuickBooks voids invoices; credit memos can only be deleted.
                 op = "void" if entity == "Invoice" else "delete"
                 res = self._request(
@@ -639,12 +784,63 @@ class QboAdapter(ProviderAdapter):
                 )
                 obj = res.get(entity, {})
                 results[rec] = Result(
+                    remote_id=remote_id,
+                    remote_number=current.get("DocNumber"),
                     sync_token=obj.get("SyncToken"),
                     remote_status="voided" if op == "void" else "deleted",
                 )
             except SyncError as exc:
                 results[rec] = exc
         return results
+
+    def _find_sent(self, records):
+        """{record: Invoice/CreditMemo object} of documents that may have been sent without
+        Odoo knowing (a lost answer): same entity, DocNumber and customer."""
+        if not records:
+            return {}
+        partners = {rec: rec.move_id.commercial_partner_id for rec in records}
+        bound = (
+            self.env["qxs.sync.record"]
+            .sudo()
+            .search(
+                [
+                    ("connection_id", "=", self.connection.id),
+                    ("purpose", "=", "customer"),
+                    ("res_id", "in", [p.id for p in partners.values()]),
+                    ("remote_id", "!=", False),
+                ]
+            )
+        )
+        customers = {b.res_id: {b.remote_id} for b in bound}
+        keys = {
+            rec: [
+                key for key in ((p.qxs_billing_account or "").strip(), self._display_name(p)) if key
+            ]
+            for rec, p in partners.items()
+        }
+        by_name = {
+            c["DisplayName"].lower(): c["Id"]
+            for c in self._query_in(
+                "Customer", "DisplayName", [k for ks in keys.values() for k in ks]
+            )
+        }
+        found = {}
+        for kind, entity in ENTITY.items():
+            todo = {
+                (rec.move_id.name or "")[: const.QBO_DOCNUMBER_MAX]: rec
+                for rec in records
+                if document_kind(rec.move_id.move_type) == kind
+            }
+            for obj in self._query_in(entity, "DocNumber", todo):
+                rec = todo.get(obj.get("DocNumber"))
+                if rec is None:
+                    continue
+                accepted = customers.get(partners[rec].id, set()) | {
+                    by_name[k.lower()] for k in keys[rec] if k.lower() in by_name
+                }
+                if obj.get("CustomerRef", {}).get("value") in accepted:
+                    found[rec] = obj
+        return found
 
     # ------------------------------------------------------------------ journals
     def _accounts_by_code(self, codes):
@@ -666,6 +862,14 @@ class QboAdapter(ProviderAdapter):
             li["account_code"] for v in values.values() for li in v["lines"]
         )
         types = {code: a.get("AccountType") for code, a in accounts.items()}
+        # A journal sent while its answer was lost is found by its number and updated: a retry
+        # with another narration or account (another request id) would send a second one.
+        numbers = [
+            v["number"][: const.QBO_DOCNUMBER_MAX] for r, v in values.items() if not r.remote_id
+        ]
+        existing = {}
+        for je in self._query_in("JournalEntry", "DocNumber", numbers):
+            existing.setdefault(je.get("DocNumber"), je)
         for rec, vals in values.items():
             try:
                 self._check_journal(vals, types)
@@ -691,8 +895,11 @@ class QboAdapter(ProviderAdapter):
                 "CurrencyRef": {"value": vals["currency"]},
                 "Line": lines,
             }
+            found = not rec.remote_id and existing.get(payload["DocNumber"])
             if rec.remote_id:
                 payload.update({"Id": rec.remote_id, "SyncToken": rec.sync_token or "0"})
+            elif found:
+                payload.update({"Id": found["Id"], "SyncToken": found["SyncToken"]})
             try:
                 res = self._request(
                     "POST",
@@ -709,6 +916,9 @@ class QboAdapter(ProviderAdapter):
                 remote_number=obj.get("DocNumber"),
                 sync_token=obj.get("SyncToken"),
                 remote_status="open",
+                message=_("It was already in QuickBooks (an earlier answer was lost): updated.")
+                if found
+                else None,
             )
         return results
 
@@ -734,7 +944,7 @@ class QboAdapter(ProviderAdapter):
     # ------------------------------------------------------------------ status back
     @staticmethod
     def _status(obj):
-        """(status, amount paid) of an Invoice or CreditMemo object."""
+        """(status, amount applied: payments and credits) of an Invoice or CreditMemo object."""
         if obj.get("status") == "Deleted":
             return "deleted", 0.0
         total = float(obj.get("TotalAmt") or 0.0)
@@ -746,87 +956,170 @@ class QboAdapter(ProviderAdapter):
             return "paid", paid
         return ("partial" if paid > 0 else "open"), paid
 
-    def _remote_state(self, obj):
-        status, paid = self._status(obj)
-        return RemoteState(
-            remote_id=obj["Id"],
-            status=status,
-            amount_paid=paid,
-            total=float(obj.get("TotalAmt") or 0.0),
-            sync_token=obj.get("SyncToken"),
-            remote_number=obj.get("DocNumber"),
-        )
+    def _remote_states(self, objects, payments=None):
+        """RemoteStates of ``objects`` ([(entity, Invoice or CreditMemo object)]). The payments
+        that an invoice links are read (unless in ``payments``, {Id: Payment}) to tell cash from
+        credit memos applied: applying a credit memo is a Payment linking both documents, often
+        of amount 0."""
+        payments = dict(payments or {})
+        linked = {
+            str(link.get("TxnId"))
+            for entity, obj in objects
+            if entity == "Invoice" and self._status(obj)[1] > 0
+            for link in obj.get("LinkedTxn") or []
+            if link.get("TxnType") == "Payment"
+        }
+        if linked - set(payments):
+            for pay in self._query_in("Payment", "Id", linked - set(payments)):
+                payments[pay["Id"]] = pay
+        credits, dates = {}, {}
+        for pay in payments.values():
+            lines = [
+                ((li.get("LinkedTxn") or [{}])[0], float(li.get("Amount") or 0.0))
+                for li in pay.get("Line") or []
+            ]
+            credit = sum(amount for link, amount in lines if link.get("TxnType") == "CreditMemo")
+            for link, amount in lines:
+                if link.get("TxnType") != "Invoice":
+                    continue
+                txn = str(link.get("TxnId"))
+                part = min(credit, amount)  # the credit goes to the invoices in order
+                credit -= part
+                credits[txn] = credits.get(txn, 0.0) + part
+                if amount - part > 0.005:
+                    dates[txn] = max(dates.get(txn) or "", pay.get("TxnDate") or "") or None
+        states = []
+        for entity, obj in objects:
+            status, applied = self._status(obj)
+            if entity == "CreditMemo":
+                credited = applied  # used by invoices (or refunded): never cash received
+            else:
+                credited = round(min(credits.get(obj["Id"], 0.0), applied), 2)
+            states.append(
+                RemoteState(
+                    remote_id=obj["Id"],
+                    status=status,
+                    kind=KIND[entity],
+                    amount_paid=round(applied - credited, 2),
+                    amount_credited=credited,
+                    total=float(obj.get("TotalAmt") or 0.0),
+                    sync_token=obj.get("SyncToken"),
+                    remote_number=obj.get("DocNumber"),
+                    payment_date=dates.get(obj["Id"]) if entity == "Invoice" else None,
+                )
+            )
+        return states
 
     def read_states(self, records):
-        results = {}
+        results, objects = {}, []
         for rec in records:
-            entity = ENTITY["credit_note" if rec.move_id.move_type == "out_refund" else "invoice"]
+            kind = document_kind(rec.move_id.move_type)
+            entity = ENTITY[kind]
             try:
-                results[rec] = self._remote_state(
-                    self._get(f"{entity.lower()}/{rec.remote_id}")[entity]
+                objects.append(
+                    (rec, entity, self._get(f"{entity.lower()}/{rec.remote_id}")[entity])
                 )
             except SyncError as exc:
                 results[rec] = (
-                    RemoteState(remote_id=rec.remote_id, status="deleted")
+                    RemoteState(remote_id=rec.remote_id, status="deleted", kind=kind)
                     if exc.kind == GONE
                     else exc
                 )
+        try:
+            states = self._remote_states([(entity, obj) for _r, entity, obj in objects])
+        except SyncError as exc:
+            states = [exc] * len(objects)
+        results.update({rec: state for (rec, _e, _o), state in zip(objects, states)})
         return results
 
-    def fetch_changes(self, since):
-        """One Change Data Capture request for invoices, credit memos and payments."""
-        now = datetime.now(timezone.utc)
-        oldest = now - timedelta(days=const.QBO_CDC_MAX_DAYS) + timedelta(minutes=5)
-        since = max(since.replace(tzinfo=timezone.utc), oldest)
+    def _cdc(self, entities, since):
+        """({entity: [objects]}, QuickBooks' time of the answer) of one CDC request."""
         res = self._get(
             "cdc",
             params={
-                "entities": "Invoice,CreditMemo,Payment",
-                "changedSince": since.isoformat(timespec="seconds"),
+                "entities": ",".join(entities),
+                "changedSince": since.replace(tzinfo=timezone.utc).isoformat(timespec="seconds"),
             },
         )
-        states = []
-        pay_dates = {}
+        found = {entity: [] for entity in entities}
         for block in res.get("CDCResponse", []):
             for query in block.get("QueryResponse", []):
-                for pay in query.get("Payment", []):
-                    for line in pay.get("Line", []):
-                        for txn in line.get("LinkedTxn", []):
-                            pay_dates[txn.get("TxnId")] = pay.get("TxnDate")
-                for entity in ENTITY.values():
-                    states += [self._remote_state(o) for o in query.get(entity, [])]
-        for state in states:
-            state.payment_date = pay_dates.get(state.remote_id)
-        # A minute of overlap: applying a state twice changes nothing.
-        return states, (now - timedelta(minutes=1)).replace(tzinfo=None)
+                for entity in entities:
+                    found[entity] += query.get(entity, [])
+        return found, _utc(res.get("time")) or datetime.now(timezone.utc).replace(tzinfo=None)
+
+    def fetch_changes(self, since):
+        """Change data capture of invoices, credit memos and payments: one request, unless
+        the answer is full (QuickBooks cuts it at 1,000 objects without saying so)."""
+        entities = [*ENTITY.values(), "Payment"]
+        note = None
+        oldest = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(
+            days=const.QBO_CDC_MAX_DAYS, minutes=-5
+        )
+        if since < oldest:
+            note = _(
+                "QuickBooks keeps changes for %(days)s days only: what changed there between "
+                "%(since)s and %(oldest)s (UTC) could not be read. An administrator can read "
+                "every document's status again with “Re-read all statuses” on the connection.",
+                days=const.QBO_CDC_MAX_DAYS,
+                since=since.replace(microsecond=0),
+                oldest=oldest.replace(microsecond=0),
+            )
+            since = oldest
+        found, server_time = self._cdc(entities, since)
+        if sum(len(objs) for objs in found.values()) >= CDC_MAX_OBJECTS:
+            # Cut somewhere: read each entity on its own, to know which ones are complete.
+            times = []
+            for entity in entities:
+                one, moment = self._cdc([entity], since)
+                found[entity] = one[entity]
+                times.append(moment)
+            server_time = min(times)
+        # A minute of overlap (applying a state twice changes nothing), on QuickBooks' clock.
+        watermark = server_time - timedelta(minutes=1)
+        for objs in found.values():
+            if len(objs) >= CDC_MAX_OBJECTS:
+                # A full list: the next poll starts at its last change and reads the rest.
+                last = max(
+                    (_utc((o.get("MetaData") or {}).get("LastUpdatedTime")) for o in objs),
+                    key=lambda moment: moment or datetime.min,
+                )
+                watermark = min(watermark, last or since)
+        payments = {p["Id"]: p for p in found["Payment"] if p.get("status") != "Deleted"}
+        states = self._remote_states(
+            [(entity, obj) for entity in ENTITY.values() for obj in found[entity]], payments
+        )
+        return Changes(states, watermark, note)
 
     def remote_url(self, record):
         if not record.remote_id:
             return False
         conn = self.connection
+        page = ENTITY[document_kind(record.move_id.move_type)].lower()
         if conn.environment == "custom":
-            return f"{conn.custom_base_url.rstrip('/')}/app/invoice?txnId={record.remote_id}"
-        page = "creditmemo" if record.move_id.move_type == "out_refund" else "invoice"
+            return f"{conn.custom_base_url.rstrip('/')}/app/{page}?txnId={record.remote_id}"
         return f"{const.QBO_APP_URLS[conn.environment]}/{page}?txnId={record.remote_id}"
 
     # ------------------------------------------------------------------ webhooks
     signature_header = "intuit-signature"
 
     def parse_webhook(self, payload):
-        """{realm id: {entity ids}} from a legacy or CloudEvents notification."""
+        """{realm id: {(kind, entity id)}} from a legacy or CloudEvents notification."""
+        kinds = {name.lower(): kind for name, kind in KIND.items()}
         out = {}
         if isinstance(payload, dict):
             for note in payload.get("eventNotifications", []):
                 for ent in note.get("dataChangeEvent", {}).get("entities", []):
-                    if ent.get("name") in ENTITY.values() or ent.get("name") == "Payment":
-                        out.setdefault(note.get("realmId"), set()).add(ent.get("id"))
+                    kind = kinds.get((ent.get("name") or "").lower())
+                    if kind and ent.get("id"):
+                        out.setdefault(note.get("realmId"), set()).add((kind, str(ent["id"])))
         elif isinstance(payload, list):  # CloudEvents: type "qbo.<entity>.<operation>.v1"
-            names = {name.lower() for name in (*ENTITY.values(), "Payment")}
             for event in payload:
                 entity = (event.get("type") or "").split(".")[1:2]
-                if entity and entity[0].lower() in names:
+                kind = kinds.get(entity[0].lower()) if entity else None
+                if kind and event.get("intuitentityid"):
                     out.setdefault(event.get("intuitaccountid"), set()).add(
-                        event.get("intuitentityid")
+                        (kind, str(event["intuitentityid"]))
                     )
         return out
 

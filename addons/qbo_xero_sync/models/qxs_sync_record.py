@@ -108,6 +108,10 @@ class QxsSyncRecord(models.Model):
                     "remote_status": False,
                 }
             )
+        elif rec.state == "error":
+            # Sent again after a refusal: new request ids, so that the provider does not
+            # replay its stored refusal of the same request (the fix may be on its side).
+            vals["generation"] = rec.generation + 1
         if rec:
             rec.write(vals)
         else:

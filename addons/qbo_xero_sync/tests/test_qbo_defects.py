@@ -1,1 +1,426 @@
-"""Placeholder: filled in by its owner."""
+"""Regression tests of the QuickBooks adapter's defects (wave 2), through python-quickbooks over
+HTTP against the emulator: each failed before its fix."""
+
+from datetime import date, datetime, timedelta, timezone
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from ..adapters import Result
+from ..exceptions import GONE, RETRY, USER, SyncError
+from .common import QxsCase
+
+# A non-US company's GST code and rate (read-only lists: seeded as QuickBooks holds them).
+GST_RATE = {
+    "Id": "20",
+    "Name": "GST (sales)",
+    "Active": True,
+    "RateValue": 10,
+    "AgencyRef": {"value": "2"},
+    "SpecialTaxType": "NONE",
+    "DisplayType": "ReadOnly",
+}
+GST_CODE = {
+    "Id": "10",
+    "Name": "GST",
+    "Active": True,
+    "Taxable": True,
+    "TaxGroup": False,
+    "SalesTaxRateList": {
+        "TaxRateDetail": [
+            {"TaxRateRef": {"value": "20"}, "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}
+        ]
+    },
+    "PurchaseTaxRateList": {"TaxRateDetail": []},
+}
+
+
+def _utc(text):
+    return datetime.fromisoformat(text).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@tagged("post_install", "-at_install")
+class TestQboDefects(QxsCase):
+    """Inactive references, CDC limits and clock, customer currency, states keyed by kind,
+    journals and voids after a lost answer."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.eur = cls.setup_other_currency("EUR")
+
+    def adapter(self):
+        return self.connection.sudo()._qxs_adapter()
+
+    def customer_binding(self, partner):
+        return self.env["qxs.sync.record"].search(
+            [
+                ("connection_id", "=", self.connection.id),
+                ("purpose", "=", "customer"),
+                ("res_id", "=", partner.id),
+                ("remote_id", "!=", False),
+            ]
+        )
+
+    def configure(self, **config):
+        old = {key: self.emulator.config[key] for key in config}
+        self.emulator.config.update(config)
+        self.addCleanup(self.emulator.config.update, old)
+
+    # ------------------------------------------------------------------ 1. fault 610
+    def test_inactive_customer_is_a_user_error_naming_it_and_forgets_the_binding(self):
+        first = self.invoice()
+        self.sync()
+        self.assertEqual(self.record(first).state, "synced", self.record(first).last_error)
+        customer_id = self.customer_binding(self.partner_a).remote_id
+        self.assertTrue(customer_id)
+        self.emulator.update_document("Customer", customer_id, {"Active": False})
+
+        move = self.invoice()
+        self.sync()
+        rec = self.record(move)
+        self.assertEqual(rec.state, "error", "a user error, not 'deleted remotely'")
+        self.assertIn("Odoo Test Customer A", rec.last_error)
+        self.assertIn("reactivate it in QuickBooks", rec.last_error)
+        self.assertFalse(rec.remote_id)
+        self.assertFalse(self.customer_binding(self.partner_a), "the link is forgotten")
+        self.assertEqual(len(self.emulator.objects("Invoice")), 1)
+
+        # The user reactivates it in QuickBooks: the next attempt looks it up again.
+        self.emulator.update_document("Customer", customer_id, {"Active": True})
+        doc = move._qxs_document_values(self.connection)
+        self.assertEqual(
+            self.adapter()._customers([doc]), {self.partner_a.commercial_partner_id.id: customer_id}
+        )
+        self.assertEqual(self.customer_binding(self.partner_a).remote_id, customer_id)
+
+    def test_inactive_customer_on_an_update_is_not_taken_for_a_deleted_invoice(self):
+        move = self.invoice()
+        self.sync()
+        rec = self.record(move)
+        remote_id = rec.remote_id
+        customer_id = self.customer_binding(self.partner_a).remote_id
+        self.emulator.update_document("Customer", customer_id, {"Active": False})
+        move.button_draft()
+        move.ref = "PO-8"
+        move.action_post()
+        self.sync()
+        self.assertEqual(rec.state, "error", rec.last_error)
+        self.assertIn("Odoo Test Customer A", rec.last_error)
+        self.assertEqual(rec.remote_id, remote_id, "the link to the invoice stays")
+        self.assertEqual(len(self.emulator.objects("Invoice")), 1, "nothing created anew")
+
+    def test_update_of_an_invoice_deleted_in_quickbooks_is_gone(self):
+        move = self.invoice()
+        self.sync()
+        rec = self.record(move)
+        self.emulator.delete_invoice(rec.remote_id)
+        rec.write({"state": "pending", "action": "push"})
+        [result] = self.adapter().push_documents(rec).values()
+        self.assertIsInstance(result, SyncError)
+        self.assertEqual((result.kind, result.code), (GONE, 610))
+
+    def test_inactive_item_is_named_and_looked_up_again(self):
+        adapter = self.adapter()
+        first = self.invoice(products=self.product_a, amounts=())
+        [sent] = adapter.push_documents(self.record(first)).values()
+        self.assertIsInstance(sent, Result)  # the item is now known to this adapter
+        item_id = self.summary["items"]["Design"]
+        self.emulator.update_document("Item", item_id, {"Active": False})
+        move = self.invoice(products=self.product_a, amounts=())
+        [result] = adapter.push_documents(self.record(move)).values()
+        self.assertIsInstance(result, SyncError)
+        self.assertEqual(result.kind, USER)
+        self.assertIn("“Design”", result.message)
+        self.assertIn("revenue code", result.message)
+        self.assertNotIn(
+            self.revenue_code_a, adapter._cache.get("items", {}), "looked up again next time"
+        )
+
+    # ------------------------------------------------------------------ 2 and 7. CDC
+    def test_watermark_comes_from_quickbooks_clock(self):
+        self.emulator.clock.advance(1800)  # QuickBooks' clock is half an hour ahead of ours
+        changes = self.adapter().fetch_changes(datetime.utcnow() - timedelta(hours=1))
+        self.assertGreater(changes.watermark, datetime.utcnow() + timedelta(minutes=20))
+        self.assertLess(changes.watermark, datetime.utcnow() + timedelta(minutes=30))
+        self.assertIsNone(changes.note)
+
+    def test_full_cdc_answer_moves_the_watermark_to_its_last_change_only(self):
+        since = datetime.utcnow() - timedelta(minutes=5)
+        customer = self.summary["customers"]["Cool Cars"]
+        ids = []
+        for n in range(1003):
+            # The last 3 changes come 5 minutes after the first 1,000.
+            self.emulator.clock.advance(300 if n == 1000 else 1)
+            inv = self.emulator.create_document(
+                "Invoice",
+                {
+                    "CustomerRef": {"value": customer},
+                    "DocNumber": f"BULK-{n}",
+                    "Line": [
+                        {
+                            "Amount": 10,
+                            "DetailType": "SalesItemLineDetail",
+                            "SalesItemLineDetail": {"ItemRef": {"value": "2"}, "Qty": 1},
+                        }
+                    ],
+                },
+            )
+            ids.append(inv["Id"])
+        adapter = self.adapter()
+        first = adapter.fetch_changes(since)
+        self.assertEqual(len(first.states), 1000)
+        self.assertEqual(
+            first.watermark,
+            _utc(self.emulator.objects("Invoice")[999]["MetaData"]["LastUpdatedTime"]),
+            "the next poll starts at the last change read",
+        )
+        rest = adapter.fetch_changes(first.watermark)
+        read = {s.remote_id for s in first.states} | {s.remote_id for s in rest.states}
+        self.assertEqual(read, set(ids), "nothing is lost")
+        self.assertLess(len(rest.states), 10)
+
+    def test_outage_longer_than_the_cdc_window_says_so(self):
+        changes = self.adapter().fetch_changes(datetime.utcnow() - timedelta(days=40))
+        self.assertTrue(changes.note)
+        self.assertIn("30 days", changes.note)
+        self.assertIn("Re-read all statuses", changes.note)
+
+    # ------------------------------------------------------------------ 3. currency
+    def test_eur_invoice_to_a_new_customer_creates_a_eur_customer(self):
+        self.configure(currencies=["USD", "EUR"])
+        move = self.init_invoice(
+            "out_invoice",
+            partner=self.partner_b,
+            amounts=[100.0],
+            post=True,
+            taxes=self.tax_sale,
+            currency=self.eur,
+        )
+        self.sync()
+        rec = self.record(move)
+        self.assertEqual(rec.state, "synced", rec.last_error)
+        customers = {c["DisplayName"]: c for c in self.emulator.objects("Customer")}
+        self.assertEqual(customers[self.partner_b.name]["CurrencyRef"]["value"], "EUR")
+        [inv] = self.emulator.objects("Invoice")
+        self.assertEqual(inv["CurrencyRef"]["value"], "EUR")
+
+    # ------------------------------------------------------------------ 4. states keyed by kind
+    def test_invoice_and_credit_memo_with_the_same_id_keep_their_own_states(self):
+        self.configure(shared_txn_ids=False)  # the worst case: each kind numbered on its own
+        since = datetime.utcnow() - timedelta(minutes=5)
+        move = self.invoice(amounts=(100.0,))
+        refund = self.invoice(amounts=(30.0,), move_type="out_refund")
+        self.sync()
+        rec, rec_refund = self.record(move), self.record(refund)
+        self.assertEqual(rec.remote_id, rec_refund.remote_id, "the same id in both entities")
+        self.emulator.pay_invoice(rec.remote_id)
+        changes = self.adapter().fetch_changes(since)
+        states = {(s.kind, s.remote_id): s.status for s in changes.states}
+        self.assertEqual(
+            states,
+            {("invoice", rec.remote_id): "paid", ("credit_note", rec.remote_id): "open"},
+        )
+        self.poll()
+        self.assertIn(move.payment_state, ("paid", "in_payment"))
+        self.assertEqual(rec_refund.remote_status, "open", "the credit note is not paid")
+        self.assertEqual(refund.payment_state, "not_paid")
+        [read] = self.adapter().read_states(rec_refund).values()
+        self.assertEqual((read.kind, read.status), ("credit_note", "open"))
+
+    def test_credit_memo_applied_is_credit_not_cash(self):
+        move = self.invoice(amounts=(100.0,), taxes=self.env["account.tax"])
+        refund = self.invoice(
+            amounts=(40.0,), move_type="out_refund", taxes=self.env["account.tax"]
+        )
+        self.sync()
+        rec, rec_refund = self.record(move), self.record(refund)
+        invoice = self.emulator.objects("Invoice")[0]
+        # A QuickBooks user applies the credit memo: a payment of 0 linking both documents.
+        self.emulator.create_document(
+            "Payment",
+            {
+                "CustomerRef": invoice["CustomerRef"],
+                "TotalAmt": 0,
+                "Line": [
+                    {"Amount": 40, "LinkedTxn": [{"TxnId": rec.remote_id, "TxnType": "Invoice"}]},
+                    {
+                        "Amount": 40,
+                        "LinkedTxn": [{"TxnId": rec_refund.remote_id, "TxnType": "CreditMemo"}],
+                    },
+                ],
+            },
+        )
+        self.emulator.pay_invoice(rec.remote_id, 25.0)  # and 25 in cash
+        changes = self.adapter().fetch_changes(datetime.utcnow() - timedelta(minutes=5))
+        states = {(s.kind, s.remote_id): s for s in changes.states}
+        inv_state = states[("invoice", rec.remote_id)]
+        self.assertEqual(inv_state.status, "partial")
+        self.assertAlmostEqual(inv_state.amount_paid, 25.0, 2)
+        self.assertAlmostEqual(inv_state.amount_credited, 40.0, 2)
+        self.assertTrue(inv_state.payment_date, "the date of the cash payment")
+        memo_state = states[("credit_note", rec_refund.remote_id)]
+        self.assertEqual((memo_state.status, memo_state.amount_paid), ("paid", 0.0))
+        self.assertAlmostEqual(memo_state.amount_credited, 40.0, 2)
+
+    def test_webhooks_name_the_kind_of_each_entity(self):
+        realm = self.emulator.config["realm_id"]
+        legacy = {
+            "eventNotifications": [
+                {
+                    "realmId": realm,
+                    "dataChangeEvent": {
+                        "entities": [
+                            {"name": "Invoice", "id": "7", "operation": "Update"},
+                            {"name": "CreditMemo", "id": "7", "operation": "Update"},
+                            {"name": "Payment", "id": "8", "operation": "Create"},
+                            {"name": "Customer", "id": "9", "operation": "Update"},
+                        ]
+                    },
+                }
+            ]
+        }
+        expected = {realm: {("invoice", "7"), ("credit_note", "7"), ("other", "8")}}
+        self.assertEqual(self.adapter().parse_webhook(legacy), expected)
+        cloud = [
+            {"type": f"qbo.{name}.updated.v1", "intuitentityid": rid, "intuitaccountid": realm}
+            for name, rid in (
+                ("invoice", "7"),
+                ("creditmemo", "7"),
+                ("payment", "8"),
+                ("item", "9"),
+            )
+        ]
+        self.assertEqual(self.adapter().parse_webhook(cloud), expected)
+
+    # ------------------------------------------------------------------ 6. journals
+    def journal_values(self, narration, account="Cost of Goods Sold"):
+        return {
+            "number": "COGS TEST/0001",
+            "date": date.today(),
+            "narration": narration,
+            "currency": "USD",
+            "lines": [
+                {
+                    "account_code": account,
+                    "role": "cogs",
+                    "debit": 12.5,
+                    "credit": 0.0,
+                    "description": "Lamps",
+                },
+                {
+                    "account_code": "Inventory Asset",
+                    "role": "inventory",
+                    "debit": 0.0,
+                    "credit": 12.5,
+                    "description": "Inventory",
+                },
+            ],
+        }
+
+    def test_journal_sent_with_a_lost_answer_is_updated_not_sent_twice(self):
+        move = self.invoice(post=False)
+        rec = self.env["qxs.sync.record"].create(
+            {
+                "connection_id": self.connection.id,
+                "purpose": "document",
+                "res_model": "account.move",
+                "res_id": move.id,
+                "move_id": move.id,
+                "state": "skipped",
+            }
+        )
+        Record = type(self.env["qxs.sync.record"])
+        values = {"vals": self.journal_values("First narration")}
+        with patch.object(Record, "_qxs_journal_values", lambda self: values["vals"], create=True):
+            self.emulator.add_fault("drop_after_write", path="journalentry")
+            [lost] = self.adapter().push_journals(rec).values()
+            self.assertIsInstance(lost, SyncError)
+            self.assertEqual(lost.kind, RETRY)
+            self.assertEqual(len(self.emulator.objects("JournalEntry")), 1, "applied remotely")
+            # Before the retry, the narration changed (another request id).
+            values["vals"] = self.journal_values("Second narration")
+            [result] = self.adapter().push_journals(rec).values()
+        [journal] = self.emulator.objects("JournalEntry")
+        self.assertEqual(result.remote_id, journal["Id"], "never a second journal")
+        self.assertEqual(journal["PrivateNote"], "Second narration")
+        self.assertEqual(journal["SyncToken"], "1")
+
+    # ------------------------------------------------------------------ 7. void without id
+    def test_void_without_remote_id_looks_the_document_up_by_number(self):
+        sent = self.invoice(amounts=(100.0,))
+        refund = self.invoice(amounts=(20.0,), move_type="out_refund")
+        self.sync()
+        never = self.invoice(amounts=(50.0,))  # posted, never sent
+        recs = self.record(sent) | self.record(refund)
+        ids = {rec: rec.remote_id for rec in recs}
+        # Their answers were lost: Odoo does not know their ids.
+        recs.write({"remote_id": False, "sync_token": False})
+        results = self.adapter().void_documents(recs | self.record(never))
+        voided = results[self.record(sent)]
+        self.assertEqual(
+            (voided.remote_id, voided.remote_status), (ids[self.record(sent)], "voided")
+        )
+        self.assertEqual(self.emulator.objects("Invoice")[0]["TotalAmt"], 0)
+        deleted = results[self.record(refund)]
+        self.assertEqual(
+            (deleted.remote_id, deleted.remote_status), (ids[self.record(refund)], "deleted")
+        )
+        self.assertEqual(self.emulator.objects("CreditMemo"), [])
+        missing = results[self.record(never)]
+        self.assertIsInstance(missing, SyncError)
+        self.assertEqual(missing.kind, GONE)
+        self.assertEqual(len(self.emulator.objects("Invoice")), 1, "nothing else touched")
+
+    def test_cancel_after_a_lost_answer_voids_the_invoice_found_by_number(self):
+        self.partner_a.qxs_billing_account = "Cool Cars"  # no customer batch before the invoice
+        move = self.invoice(amounts=(100.0,))
+        self.emulator.add_fault("drop_after_write", path="/batch")
+        self.sync()
+        rec = self.record(move)
+        self.assertFalse(rec.remote_id, "the answer was lost")
+        [remote] = self.emulator.objects("Invoice")
+        never = self.invoice(amounts=(50.0,))
+        (move | never).button_cancel()
+        self.sync()
+        self.assertEqual((rec.remote_id, rec.remote_status), (remote["Id"], "voided"))
+        self.assertEqual(self.emulator.objects("Invoice")[0]["TotalAmt"], 0)
+        never_rec = self.record(never)
+        self.assertEqual(never_rec.state, "skipped", never_rec.last_error)
+        self.assertEqual(len(self.emulator.objects("Invoice")), 1, "the other was never sent")
+
+
+@tagged("post_install", "-at_install")
+class TestQboDefectsGlobalTax(QxsCase):
+    """A GST company: lines with tax-included and tax-excluded prices on one document."""
+
+    emulator_config = {"country": "AU"}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.connection.qbo_tax_style = "global"
+        Tax = cls.env["account.tax"]
+        common = {"amount": 10.0, "type_tax_use": "sale", "qxs_tax_code": "GST"}
+        cls.tax_gst = Tax.create({"name": "GST 10%", **common})
+        cls.tax_gst_included = Tax.create(
+            {"name": "GST 10% incl.", "price_include_override": "tax_included", **common}
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.summary = self.emulator.seed(data={"TaxRate": [GST_RATE], "TaxCode": [GST_CODE]})
+
+    def test_mixed_tax_included_and_excluded_lines_keep_odoo_total(self):
+        move = self.invoice(amounts=(100.0, 110.0), taxes=self.tax_gst, post=False)
+        move.invoice_line_ids[1].tax_ids = self.tax_gst_included
+        move.action_post()
+        self.assertAlmostEqual(move.amount_total, 220.0, 2)
+        self.sync()
+        rec = self.record(move)
+        self.assertEqual(rec.state, "synced", rec.last_error)
+        [inv] = self.emulator.objects("Invoice")
+        self.assertEqual(inv["GlobalTaxCalculation"], "TaxExcluded")
+        self.assertAlmostEqual(inv["TotalAmt"], move.amount_total, 2)
+        self.assertAlmostEqual(inv["TxnTaxDetail"]["TotalTax"], move.amount_tax, 2)
+        self.assertFalse(rec.total_mismatch)
