@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from .. import const
-from ..adapters import Changes, RemoteState, Result, document_kind
+from ..adapters import RemoteState, Result, document_kind
 from ..exceptions import AUTH, GONE, RETRY, SyncError
 
 _logger = logging.getLogger(__name__)
@@ -558,8 +558,6 @@ class QxsSyncRecord(models.Model):
         since = conn.last_poll_date or (fields.Datetime.now() - timedelta(days=1))
         try:
             changes = conn._qxs_adapter().fetch_changes(since)
-            if isinstance(changes, tuple):  # TODO(issue 10): remove once both adapters answer
-                changes = Changes(*changes)
         except SyncError as exc:
             _logger.warning("qbo_xero_sync: polling %s failed: %s", conn.display_name, exc)
             return
