@@ -1,10 +1,19 @@
 """Provider adapters: the only code that knows a provider's payloads, SDK and error codes."""
 
-from .base import Changes, ProviderAdapter, RemoteState, Result, document_kind
+from .base import (
+    Changes,
+    Job,
+    Outcome,
+    ProviderAdapter,
+    RemoteState,
+    Result,
+    Settings,
+    document_kind,
+)
 
 
-def get_adapter(connection):
-    """Return the adapter of a connection, chosen by its provider code."""
-    from . import qbo, xero
+def adapter_class(provider):
+    """The adapter class of a provider code (the connection's hook may choose a subclass)."""
+    from . import qbo, xero  # noqa: F401 (importing them registers their classes)
 
-    return ProviderAdapter.registry[connection.provider](connection)
+    return ProviderAdapter.registry[provider]

@@ -6,10 +6,7 @@ import hashlib
 import hmac
 import json
 
-from odoo import _
-
 from .. import const
-from ..exceptions import SyncError
 
 
 @dataclasses.dataclass
@@ -62,33 +59,92 @@ class Changes:
     note: str = None
 
 
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """What an adapter knows of its connection: plain values, read once by the engine (the
+    adapter never reads an Odoo record)."""
+
+    provider: str
+    environment: str = "production"
+    custom_base_url: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    webhook_key: str = ""
+    org_id: str = ""  # QuickBooks realm ID / Xero tenant ID
+    xero_scope_set: str = "granular"
+    qbo_tax_style: str = "us"
+    default_income_account: str = ""  # QuickBooks: the Income account of created items
+    request_salt: str = ""  # the database's uuid: two databases never share a request id
+    label: str = ""  # the connection's name, for messages
+
+
+@dataclasses.dataclass
+class Job:
+    """One piece of work for an adapter: a document or a journal to send, void or read.
+
+    ``values`` are plain values (no records): for documents those of
+    ``account.move._qxs_document_values``, for journals those of the COGS addon. Results are
+    keyed by ``key`` (the queue record's id, which also salts the request ids)."""
+
+    key: int
+    kind: str  # "invoice", "credit_note" or "journal"
+    values: dict = None
+    remote_id: str = None
+    sync_token: str = None
+    remote_number: str = None
+    generation: int = 0  # bumped when the document is deliberately sent anew
+    customer_id: str = None  # the remote customer bound to values["partner"], when known
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What an adapter answers for a group of jobs. The engine writes all of it back."""
+
+    results: dict = dataclasses.field(
+        default_factory=dict
+    )  # {job key: Result|RemoteState|SyncError}
+    customers: dict = dataclasses.field(default_factory=dict)  # {partner id: remote id} found/made
+    forget_customers: set = dataclasses.field(default_factory=set)  # partner ids: stale links
+    items: dict = dataclasses.field(default_factory=dict)  # {revenue code: remote item id}
+    limits: dict = dataclasses.field(default_factory=dict)  # {"minute_remaining", "day_remaining"}
+
+
 class ProviderAdapter:
-    """Base class of the adapters; subclasses set ``code`` and implement every method."""
+    """Base class of the adapters: they translate between plain values and a provider's API,
+    and nothing else. Subclasses set ``code`` and implement every method.
+
+    ``access_token(force_refresh=False)`` gives a valid access token (the connection owns the
+    tokens and refreshes them); ``items`` are the remote items already known ({code: id})."""
 
     code = None
     registry = {}
 
     def __init_subclass__(cls, **kwargs):
-        if cls.code:
+        # Only a class that names its own provider is registered: the COGS addon's subclasses
+        # (journals) are chosen by the connection's hook, never by the registry.
+        if "code" in cls.__dict__ and cls.code:
             ProviderAdapter.registry[cls.code] = cls
         return super().__init_subclass__(**kwargs)
 
-    def __init__(self, connection):
-        self.connection = connection  # sudo'd qxs.connection
-        self.env = connection.env
+    def __init__(self, settings, access_token=None, items=None):
+        self.settings = settings
+        self.access_token = access_token
+        self.known_items = dict(items or {})
+        self.provider_label = dict(const.PROVIDERS)[settings.provider]
 
     # -- OAuth --------------------------------------------------------------------------------
     def authorize_url(self, state, redirect_uri):
         raise NotImplementedError
 
     def exchange_code(self, code, params, redirect_uri):
-        """Return a dict with access_token, refresh_token, expires_in."""
+        """A dict with access_token, refresh_token, expires_in, and ``org_id`` when the answer
+        names the organisation (QuickBooks' realmId)."""
         raise NotImplementedError
 
     def refresh_tokens(self, refresh_token):
         raise NotImplementedError
 
-    def revoke(self):
+    def revoke(self, token):
         raise NotImplementedError
 
     def list_organisations(self, params):
@@ -101,78 +157,38 @@ class ProviderAdapter:
         label, ``type`` the provider's account type (e.g. "Income", "REVENUE")."""
         raise NotImplementedError
 
-    # -- documents ----------------------------------------------------------------------------
-    def push_documents(self, records):
-        """Create or update the documents of ``records`` (qxs.sync.record, purpose 'document').
-        Returns {record: Result | SyncError}."""
+    # -- documents (jobs of kind "invoice" / "credit_note") -----------------------------------
+    def push_documents(self, jobs):
+        """Create or update the jobs' documents: an :class:`Outcome` whose results are
+        Result | SyncError, with the customers (and items) found or created on the way."""
         raise NotImplementedError
 
-    def void_documents(self, records):
-        """Void (or delete, where the provider requires it) the remote documents.
+    def void_documents(self, jobs):
+        """Void (or delete, where the provider requires it) the remote documents: an Outcome.
 
-        A record without ``remote_id`` (its answer may have been lost) is first looked up by
+        A job without ``remote_id`` (its answer may have been lost) is first looked up by
         number, for the same customer and type: found, it is voided and its Result carries the
         ``remote_id``; not found, its result is ``SyncError(kind=GONE)`` (it never got there)."""
         raise NotImplementedError
 
-    def read_states(self, records):
-        """{record: RemoteState | SyncError} for the records' remote documents."""
+    def read_states(self, jobs):
+        """An Outcome whose results are the RemoteState (or SyncError) of each job."""
         raise NotImplementedError
 
     def fetch_changes(self, since):
         """A :class:`Changes` with the RemoteStates changed since ``since`` (naive UTC)."""
         raise NotImplementedError
 
-    def remote_url(self, record):
+    def remote_url(self, kind, remote_id):
+        """The provider's web page of a remote document (False when unknown)."""
         return False
-
-    # -- journals (e.g. cost of goods sold) -------------------------------------------------------
-    def push_journals(self, records):
-        """Create (or replace) one journal per record from ``record._qxs_journal_values()``:
-        {"number", "date", "narration", "currency", "lines": [{"account_code", "debit",
-        "credit", "description"}]}. Returns {record: Result | SyncError}."""
-        raise NotImplementedError
-
-    def _check_journal(self, vals, account_types):
-        """Refuse a journal, before any call, whose account codes are unknown to the provider
-        ({code: account type}) or whose account type does not fit the line's ``role``."""
-        expected = const.JOURNAL_ACCOUNT_TYPES.get(self.code, {})
-        provider = dict(const.PROVIDERS)[self.code]
-        problems = []
-        for line in vals["lines"]:
-            code, role = line["account_code"], line.get("role")
-            if code not in account_types:
-                problems.append(
-                    _(
-                        "%(p)s has no account %(c)s: fix the account mapping in the settings.",
-                        p=provider,
-                        c=code,
-                    )
-                )
-            elif role in expected and account_types[code] not in expected[role]:
-                problems.append(
-                    _(
-                        "%(p)s account %(c)s is of type %(t)s; this line needs an account of "
-                        "type %(e)s: fix the account mapping in the settings.",
-                        p=provider,
-                        c=code,
-                        t=account_types[code],
-                        e=" or ".join(expected[role]),
-                    )
-                )
-        if problems:
-            raise SyncError("\n".join(dict.fromkeys(problems)))
-
-    def void_journals(self, records):
-        """Void (or delete, where the provider can't void) the records' remote journals."""
-        raise NotImplementedError
 
     # -- webhooks -----------------------------------------------------------------------------
     signature_header = None
 
     def verify_webhook(self, raw, headers):
         """True when the signature header is base64(HMAC-SHA256(webhook key, raw body))."""
-        key = self.connection.webhook_key
+        key = self.settings.webhook_key
         signature = headers.get(self.signature_header) or ""
         if not key or not signature:
             return False
@@ -184,53 +200,12 @@ class ProviderAdapter:
         "invoice", "credit_note" or "other" (e.g. a payment: found by the next poll)."""
         raise NotImplementedError
 
-    # -- shared steps of the adapters --------------------------------------------------------
-    def _documents(self, records, check=None):
-        """({record: neutral document values}, {record: SyncError}) for sync records; ``check``
-        (doc) may refuse a document, before any call, with a SyncError."""
-        docs, errors = {}, {}
-        for rec in records:
-            try:
-                doc = rec.move_id._qxs_document_values(self.connection)
-                if check:
-                    check(doc)
-                docs[rec] = doc
-            except SyncError as exc:
-                errors[rec] = exc
-        return docs, errors
-
-    def _customers(self, docs):
-        """{partner id: remote customer id | SyncError} for the documents' customers: the ones
-        bound earlier, then the provider's own look-up or creation (bound for next time)."""
-        Binding = self.env["qxs.sync.record"].sudo()
-        partners = {d["partner"]["record"].id: d["partner"] for d in docs}
-        bound = Binding.search(
-            [
-                ("connection_id", "=", self.connection.id),
-                ("purpose", "=", "customer"),
-                ("res_id", "in", list(partners)),
-                ("remote_id", "!=", False),
-            ]
-        )
-        result = {b.res_id: b.remote_id for b in bound}
-        todo = {pid: p for pid, p in partners.items() if pid not in result}
-        if todo:
-            for pid, cid in self._find_or_create_customers(todo).items():
-                result[pid] = cid
-                if not isinstance(cid, SyncError):
-                    Binding._qxs_bind(self.connection, "customer", todo[pid]["record"], cid)
-        return result
-
-    def _find_or_create_customers(self, partners):
-        """{partner id: remote id | SyncError} for unbound partners ({id: partner values})."""
-        raise NotImplementedError
-
     # -- helpers ------------------------------------------------------------------------------
-    @staticmethod
-    def request_key(record, operation, payload, max_len=32):
+    def request_key(self, job, operation, payload, max_len=32):
         """Idempotency key of one write: stable while the same payload is retried, new when
-        the document is deliberately sent again (the record's generation changes)."""
-        dbuuid = record.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
+        the document is deliberately sent again (the job's generation changes). ``job`` may
+        be None for a write that belongs to no single job (a batch of customers)."""
         blob = json.dumps(payload, sort_keys=True, default=str)
-        raw = f"{dbuuid}:{record.id}:{record.generation}:{operation}:{blob}"
+        key, generation = (job.key, job.generation) if job else ("", 0)
+        raw = f"{self.settings.request_salt}:{key}:{generation}:{operation}:{blob}"
         return hashlib.sha256(raw.encode()).hexdigest()[:max_len]
