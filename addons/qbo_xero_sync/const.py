@@ -108,7 +108,6 @@ SYNC_STATES = [
 SYNC_ACTIONS = [("push", "Send"), ("void", "Void"), ("pull", "Read status")]
 SYNC_PURPOSES = [
     ("document", "Invoice / credit note"),
-    ("customer", "Customer"),
 ]
 QBO_TAX_STYLES = [
     ("us", "US sales tax (lines TAX/NON, one tax code per document)"),

@@ -16,7 +16,3 @@ class SyncError(Exception):
         self.kind = kind
         self.retry_after = retry_after
         self.code = code
-
-    @property
-    def retryable(self):
-        return self.kind == RETRY

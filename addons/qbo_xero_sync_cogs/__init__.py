@@ -1,1 +1,1 @@
-from . import models, wizard
+from . import adapters, models, wizard

@@ -57,6 +57,7 @@ class Changes:
     states: list
     watermark: object
     note: str = None
+    limits: dict = dataclasses.field(default_factory=dict)  # as Outcome.limits
 
 
 @dataclasses.dataclass(frozen=True)

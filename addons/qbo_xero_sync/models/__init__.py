@@ -3,6 +3,7 @@ from . import (
     account_tax,
     crm_team,
     product_template,
+    qxs_binding,
     qxs_connection,
     qxs_connection_tenant,
     qxs_remote_account,

@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 from odoo.tools import float_is_zero, html2plaintext
 
 from .. import const
+from ..adapters import document_kind
 from ..exceptions import SyncError
 
 SYNCED_TYPES = ("out_invoice", "out_refund")
@@ -279,10 +280,13 @@ class AccountMove(models.Model):
         return paid
 
     # ------------------------------------------------------------------ payload
-    def _qxs_document_values(self, connection):
-        """The provider-neutral description of this document that adapters translate.
+    def _qxs_document_values(self, connection, strict=True):
+        """The provider-neutral description of this document that adapters translate: plain
+        values, no records.
 
-        Raises SyncError (for the user to fix) when a mapping is missing, before any call."""
+        With ``strict``, raises SyncError (for the user to fix) when a mapping is missing,
+        before any call; without, the values are what a void or a read needs (the number and
+        the customer), whatever the mapping."""
         self.ensure_one()
         partner = self.commercial_partner_id
         lines = []
@@ -327,11 +331,10 @@ class AccountMove(models.Model):
             )
         if not lines:
             problems.append(_("The document has no product lines to send."))
-        if problems:
+        if problems and strict:
             raise SyncError("\n".join(dict.fromkeys(problems)))
-        origin = self.reversed_entry_id
         return {
-            "kind": "credit_note" if self.move_type == "out_refund" else "invoice",
+            "kind": document_kind(self.move_type),
             "number": self.name,
             "date": self.invoice_date,
             "due_date": self.invoice_date_due,
@@ -351,8 +354,26 @@ class AccountMove(models.Model):
                 "zip": partner.zip or "",
                 "country": partner.country_id.code or "",
                 "vat": partner.vat or "",
-                "record": partner,
+                "id": partner.id,
+                "currency": self.currency_id.name,
             },
             "lines": lines,
-            "origin_move": origin,
+            "origin": self._qxs_origin_values(connection),
+        }
+
+    def _qxs_origin_values(self, connection):
+        """A credit note's invoice, as the provider allocates it: its number, its remote id on
+        ``connection`` and the amount that Odoo reconciled between the two (None when there is
+        no origin)."""
+        origin = self.reversed_entry_id
+        if not origin:
+            return None
+        origin_rec = origin._qxs_document_record()
+        partials = self.line_ids.matched_debit_ids.filtered(
+            lambda p: p.debit_move_id.move_id == origin
+        )
+        return {
+            "number": origin.name,
+            "remote_id": (origin_rec.connection_id == connection and origin_rec.remote_id) or None,
+            "amount": sum(partials.mapped("amount")),
         }

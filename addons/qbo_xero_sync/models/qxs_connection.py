@@ -12,7 +12,7 @@ from odoo.tools.misc import hmac as hmac_tool
 from odoo.tools.sql import constraint_definition, drop_constraint
 
 from .. import const
-from ..adapters import get_adapter
+from ..adapters import Settings, adapter_class
 from ..exceptions import AUTH, RETRY, SyncError
 from .qxs_remote_account import apply_picked_accounts, remote_account_domain
 
@@ -179,13 +179,7 @@ class QxsConnection(models.Model):
         sent = (
             self.env["qxs.sync.record"]
             .sudo()
-            .search_count(
-                [
-                    ("connection_id", "in", moved.ids),
-                    ("purpose", "!=", "customer"),
-                    ("remote_id", "!=", False),
-                ]
-            )
+            .search_count([("connection_id", "in", moved.ids), ("remote_id", "!=", False)])
             if moved
             else 0
         )
@@ -203,9 +197,7 @@ class QxsConnection(models.Model):
         if moved:
             # Customer bindings hold another company's / organisation's ids: forget them, the
             # customers are looked up (or created) again in the one now used.
-            self.env["qxs.sync.record"].sudo().search(
-                [("connection_id", "in", moved.ids), ("purpose", "=", "customer")]
-            ).unlink()
+            self.env["qxs.binding"].sudo().search([("connection_id", "in", moved.ids)]).unlink()
         return res
 
     def _compute_sync_record_count(self):
@@ -258,10 +250,53 @@ class QxsConnection(models.Model):
         host = urlsplit(self.custom_base_url or "").hostname or ""
         return self.environment == "custom" and host in ("127.0.0.1", "localhost", "::1")
 
-    def _qxs_adapter(self):
-        """The provider adapter of this connection (provider dispatch happens here only)."""
+    def _qxs_adapter_class(self):
+        """The adapter class of this connection. Other addons may choose a subclass (e.g. the
+        COGS addon's, which also sends journals)."""
         self.ensure_one()
-        return get_adapter(self.sudo())
+        return adapter_class(self.provider)
+
+    def _qxs_settings(self):
+        """The plain values an adapter knows of this connection (read once, as superuser)."""
+        conn = self.sudo()
+        return Settings(
+            provider=conn.provider,
+            environment=conn.environment,
+            custom_base_url=conn.custom_base_url or "",
+            client_id=conn.client_id or "",
+            client_secret=conn.client_secret or "",
+            webhook_key=conn.webhook_key or "",
+            org_id=conn.remote_org_id or "",
+            xero_scope_set=conn.xero_scope_set,
+            qbo_tax_style=conn.qbo_tax_style,
+            default_income_account=(conn.default_income_account or "").strip(),
+            request_salt=self.env["ir.config_parameter"].sudo().get_param("database.uuid", ""),
+            label=conn.display_name,
+        )
+
+    def _qxs_adapter(self):
+        """The provider adapter of this connection (the one place that builds adapters): it
+        gets plain settings, a function that gives a valid access token, and the remote items
+        already known."""
+        self.ensure_one()
+        items = self.env["qxs.binding"].sudo()._known(self, "item")
+        return self._qxs_adapter_class()(
+            self._qxs_settings(), access_token=self._qxs_access_token, items=items
+        )
+
+    def _qxs_store_limits(self, limits):
+        """Show the provider's remaining call budget on the connection, written in its own
+        transaction: the sending one may be older than a token refresh committed meanwhile
+        (a serialization failure)."""
+        if not limits or "day_remaining" not in limits:
+            return
+        with self._qxs_independent_env() as env:
+            env["qxs.connection"].browse(self.id).write(
+                {
+                    "rate_day_remaining": limits["day_remaining"],
+                    "rate_minute_remaining": limits.get("minute_remaining", 0),
+                }
+            )
 
     @api.model
     def _qxs_for_company(self, company):
@@ -348,9 +383,10 @@ class QxsConnection(models.Model):
         self._qxs_check_admin()
         adapter = self._qxs_adapter()
         tokens = adapter.exchange_code(code, params, self.redirect_uri)
-        self.sudo().write(
-            {**self._qxs_token_values(tokens), "state": "connected", "last_error": False}
-        )
+        vals = {**self._qxs_token_values(tokens), "state": "connected", "last_error": False}
+        if tokens.get("org_id"):
+            vals["remote_org_id"] = tokens["org_id"]
+        self.sudo().write(vals)
         orgs = adapter.list_organisations(params)
         self.tenant_ids.unlink()
         self.env["qxs.connection.tenant"].create(
@@ -375,7 +411,7 @@ class QxsConnection(models.Model):
         self._qxs_check_admin()
         for conn in self:
             with contextlib.suppress(SyncError):
-                conn._qxs_adapter().revoke()
+                conn._qxs_adapter().revoke(conn.sudo().refresh_token or conn.sudo().access_token)
             conn.sudo().write(
                 {
                     "access_token": False,
@@ -521,7 +557,8 @@ class QxsConnection(models.Model):
                 token = conn.access_token
             else:
                 try:
-                    tokens = get_adapter(conn).refresh_tokens(conn.refresh_token)
+                    adapter = conn._qxs_adapter_class()(conn._qxs_settings())
+                    tokens = adapter.refresh_tokens(conn.refresh_token)
                     conn.write(
                         {
                             **self._qxs_token_values(tokens),

@@ -1,3 +1,4 @@
+import dataclasses
 import logging
 from datetime import timedelta
 
@@ -6,7 +7,7 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from .. import const
-from ..adapters import RemoteState, Result, document_kind
+from ..adapters import Job, Outcome, RemoteState, Result, document_kind
 from ..exceptions import AUTH, GONE, RETRY, SyncError
 
 _logger = logging.getLogger(__name__)
@@ -74,7 +75,9 @@ class QxsSyncRecord(models.Model):
 
     def _compute_remote_url(self):
         for rec in self:
-            rec.remote_url = rec.remote_id and rec.connection_id._qxs_adapter().remote_url(rec)
+            rec.remote_url = rec.remote_id and rec.connection_id._qxs_adapter().remote_url(
+                rec._qxs_kind(), rec.remote_id
+            )
 
     # ------------------------------------------------------------------ enqueue
     @api.model
@@ -127,30 +130,6 @@ class QxsSyncRecord(models.Model):
             )
         if not skip_reason:
             self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
-        return rec
-
-    @api.model
-    def _qxs_bind(self, connection, purpose, target, remote_id):
-        """Remember the remote id of a mapped record (a customer, an item)."""
-        vals = {
-            "connection_id": connection.id,
-            "purpose": purpose,
-            "res_model": target._name,
-            "res_id": target.id,
-        }
-        rec = self.sudo().search([(k, "=", v) for k, v in vals.items()], limit=1)
-        vals.update(
-            {
-                "remote_id": remote_id,
-                "state": "synced",
-                "action": "push",
-                "last_sync_date": fields.Datetime.now(),
-            }
-        )
-        if rec:
-            rec.write(vals)
-        else:
-            rec = self.sudo().create(vals)
         return rec
 
     def _qxs_void_or_skip(self, on_cancel=True):
@@ -256,15 +235,9 @@ class QxsSyncRecord(models.Model):
                 break
             conn = group.connection_id
             if can_commit and conn.id not in refreshed and not conn._qxs_token_valid():
-                # Refresh the token first (it is stored by its own transaction), then take the
-                # group again in a new transaction that sees it: a write to the connection in a
-                # transaction older than the refresh fails with a serialization error.
+                # Take the group again in a new transaction that sees the refreshed token.
                 refreshed.add(conn.id)
-                try:
-                    conn._qxs_access_token()
-                except SyncError as exc:  # met again by the adapter, which records it
-                    _logger.info("qbo_xero_sync: %s: %s", conn.display_name, exc.message)
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+                self._qxs_refresh_before_work(conn)
                 continue
             seen.update(group.ids)
             # In the documents' company: revenue codes and billing accounts are per company.
@@ -277,6 +250,22 @@ class QxsSyncRecord(models.Model):
             self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
         return len(seen)
 
+    @api.model
+    def _qxs_refresh_before_work(self, conn):
+        """Make sure of a valid token before a cron works for ``conn``: refresh it now (it is
+        stored by its own transaction), then start a new transaction that sees it (a write to
+        the connection in a transaction older than the refresh fails with a serialization
+        error). False when the connection cannot be used now (the failure is recorded by the
+        connection: reconnect needed, or retried later)."""
+        try:
+            conn._qxs_access_token()
+        except SyncError as exc:
+            _logger.info("qbo_xero_sync: %s: %s", conn.display_name, exc.message)
+            return False
+        finally:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        return True
+
     def _qxs_process_group(self, adapters=None):
         """Send one group (same connection, purpose and action) and write every outcome.
         ``adapters`` ({connection id: adapter}) keeps one adapter per connection for a whole
@@ -286,26 +275,80 @@ class QxsSyncRecord(models.Model):
         if connection.id not in adapters:
             adapters[connection.id] = connection._qxs_adapter()
         handler = self._qxs_handlers().get((self[:1].purpose, self[:1].action))
+        jobs, refused = self._qxs_jobs(strict=self[:1].action == "push")
+        outcome = Outcome(results=dict(refused))
         try:
-            results = handler(adapters[connection.id], self)
+            if jobs:
+                answered = handler(adapters[connection.id], jobs)
+                outcome = dataclasses.replace(answered, results={**answered.results, **refused})
         except SyncError as exc:
-            results = dict.fromkeys(self, exc)
+            outcome.results.update(dict.fromkeys([job.key for job in jobs], exc))
         except Exception as exc:  # a bug must not stop the queue: record it on the documents
             _logger.exception("qbo_xero_sync: unexpected error while sending %s", self)
-            results = dict.fromkeys(self, SyncError(_("Unexpected error: %s", exc)))
+            error = SyncError(_("Unexpected error: %s", exc))
+            outcome.results.update(dict.fromkeys([job.key for job in jobs], error))
+        self._qxs_apply_outcome(outcome)
+
+    def _qxs_apply_outcome(self, outcome):
+        """Write back all that an adapter answered: each record's outcome (in a savepoint of
+        its own), the customers and items it found or created, the call budget left."""
+        connection = self.connection_id
+        Binding = self.env["qxs.binding"]
+        Binding._remember(connection, "customer", outcome.customers)
+        Binding._forget(connection, "customer", outcome.forget_customers)
+        Binding._remember(connection, "item", outcome.items)
+        connection._qxs_store_limits(outcome.limits)
         for rec in self:
             rec._qxs_apply_result_isolated(
-                results.get(rec) or SyncError(_("No answer for this record."))
+                outcome.results.get(rec.id) or SyncError(_("No answer for this record."))
             )
 
     def _qxs_handlers(self):
-        """(purpose, action) -> callable(adapter, records) -> {record: Result | SyncError}.
-        Extended by other modules (e.g. COGS journals)."""
+        """(purpose, action) -> callable(adapter, jobs) -> Outcome. Extended by other modules
+        (e.g. COGS journals)."""
         return {
-            ("document", "push"): lambda adapter, recs: adapter.push_documents(recs),
-            ("document", "void"): lambda adapter, recs: adapter.void_documents(recs),
-            ("document", "pull"): lambda adapter, recs: adapter.read_states(recs),
+            ("document", "push"): lambda adapter, jobs: adapter.push_documents(jobs),
+            ("document", "void"): lambda adapter, jobs: adapter.void_documents(jobs),
+            ("document", "pull"): lambda adapter, jobs: adapter.read_states(jobs),
         }
+
+    def _qxs_jobs(self, strict=True):
+        """(list of Job, {record id: SyncError}): what the adapter is given for these records,
+        in their order. ``strict``: a mapping the provider would refuse (a product without a
+        revenue code...) refuses the record before any call; voids and reads only need the
+        document's number and customer."""
+        Binding = self.env["qxs.binding"]
+        jobs, refused = [], {}
+        for rec in self:
+            try:
+                values = rec._qxs_job_values(strict)
+            except SyncError as exc:
+                refused[rec.id] = exc
+                continue
+            partner = (values or {}).get("partner") or {}
+            customer_id = None
+            if partner.get("id"):
+                customer_id = Binding._known(rec.connection_id, "customer", [partner["id"]]).get(
+                    partner["id"]
+                )
+            jobs.append(
+                Job(
+                    key=rec.id,
+                    kind=rec._qxs_kind(),
+                    values=values,
+                    remote_id=rec.remote_id or None,
+                    sync_token=rec.sync_token or None,
+                    remote_number=rec.remote_number or None,
+                    generation=rec.generation,
+                    customer_id=customer_id,
+                )
+            )
+        return jobs, refused
+
+    def _qxs_job_values(self, strict=True):
+        """The plain values of this record's Odoo document. Extended by other modules."""
+        self.ensure_one()
+        return self.move_id._qxs_document_values(self.connection_id, strict=strict)
 
     # ------------------------------------------------------------------ outcomes
     def _qxs_apply_result_isolated(self, result):
@@ -546,18 +589,12 @@ class QxsSyncRecord(models.Model):
     def _qxs_poll_connection(self, conn):
         can_commit = self.env["account.move"]._can_commit()
         if can_commit and not conn._qxs_token_valid():
-            # Refresh first (the token is stored by its own transaction), then start a new
-            # transaction that sees it: writing last_poll_date in a transaction older than
-            # the refresh would fail with a serialization error.
-            try:
-                conn._qxs_access_token()
-            except SyncError as exc:
-                _logger.warning("qbo_xero_sync: polling %s failed: %s", conn.display_name, exc)
+            if not self._qxs_refresh_before_work(conn):
                 return
-            self.env.cr.commit()  # pylint: disable=invalid-commit
         since = conn.last_poll_date or (fields.Datetime.now() - timedelta(days=1))
         try:
             changes = conn._qxs_adapter().fetch_changes(since)
+            conn._qxs_store_limits(changes.limits)
         except SyncError as exc:
             _logger.warning("qbo_xero_sync: polling %s failed: %s", conn.display_name, exc)
             return
@@ -587,7 +624,8 @@ class QxsSyncRecord(models.Model):
         )
 
     def _qxs_kind(self):
-        """The kind of remote document of this record ("invoice" or "credit_note")."""
+        """The kind of remote document of this record ("invoice" or "credit_note"). Extended by
+        other modules (e.g. "journal")."""
         return document_kind(self.move_id.move_type)
 
     @api.model

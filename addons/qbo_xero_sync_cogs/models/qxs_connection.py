@@ -3,7 +3,6 @@ import logging
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
 from odoo.addons.qbo_xero_sync.models.qxs_remote_account import remote_account_domain
 
@@ -47,6 +46,14 @@ class QxsConnection(models.Model):
         help="The daily export takes the invoices and credit notes dated from this day on "
         "(empty: all). The Export or void COGS wizard ignores it.",
     )
+
+    def _qxs_adapter_class(self):
+        """The adapters of this addon also send and void journals."""
+        from ..adapters.qbo import QboJournalAdapter
+        from ..adapters.xero import XeroJournalAdapter
+
+        journal_adapters = {"qbo": QboJournalAdapter, "xero": XeroJournalAdapter}
+        return journal_adapters.get(self.provider) or super()._qxs_adapter_class()
 
     def _qxs_account_pickers(self):
         return {
@@ -212,8 +219,3 @@ class QxsConnection(models.Model):
             subtype_xmlid="mail.mt_note",
         )
         _logger.warning("qbo_xero_sync_cogs: %s COGS journals failed for %s", len(failed), self)
-
-    def _qxs_cogs_check_ready(self):
-        self.ensure_one()
-        if self.state not in ("connected", "reconnect"):
-            raise UserError(_("%s is not connected.", self.display_name))

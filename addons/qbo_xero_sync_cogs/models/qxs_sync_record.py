@@ -35,11 +35,24 @@ class QxsSyncRecord(models.Model):
         handlers = super()._qxs_handlers()
         handlers.update(
             {
-                ("cogs", "push"): lambda adapter, recs: adapter.push_journals(recs),
-                ("cogs", "void"): lambda adapter, recs: adapter.void_journals(recs),
+                ("cogs", "push"): lambda adapter, jobs: adapter.push_journals(jobs),
+                ("cogs", "void"): lambda adapter, jobs: adapter.void_journals(jobs),
             }
         )
         return handlers
+
+    def _qxs_kind(self):
+        return "journal" if self.purpose == "cogs" else super()._qxs_kind()
+
+    def _qxs_job_values(self, strict=True):
+        if self.purpose != "cogs":
+            return super()._qxs_job_values(strict)
+        if strict:
+            return self._qxs_journal_values()
+        try:
+            return self._qxs_journal_values()
+        except SyncError:  # a void needs no account mapping
+            return {"number": self._qxs_cogs_number(self.move_id)}
 
     def _qxs_cogs_redo(self):
         """True when the journal may be computed and sent again (failed, skipped, or voided
