@@ -17,6 +17,7 @@
         "data/ir_cron.xml",
         "views/qxs_connection_views.xml",
         "views/qxs_sync_record_views.xml",
+        "views/qxs_binding_views.xml",
         "views/account_move_views.xml",
         "views/product_template_views.xml",
         "views/res_partner_views.xml",

@@ -110,13 +110,10 @@ class AccountMove(models.Model):
                 connection, move, skip_reason=move._qxs_skip_reason()
             )
 
-    def _qxs_skip_reason(self):
-        """Why this document must not be sent (None: send it). Extended by other modules."""
+    def _qxs_skip_reason(self, purpose="document"):
+        """Why this document must not be sent (None: send it)."""
         self.ensure_one()
-        team = self.team_id
-        if team and team.qxs_invoice_sync_type == "none":
-            return _("Sales channel %s is set to No sync.", team.name)
-        return None
+        return self.team_id._qxs_skip_reason(purpose)
 
     def _qxs_enqueue_void(self):
         for move in self:

@@ -613,15 +613,17 @@ class QxsConnection(models.Model):
                 self.env.ref("qbo_xero_sync.ir_cron_qxs_poll")._trigger()
         return True
 
-    def _qxs_notify_reconnect(self, message):
+    def _qxs_notify_admins(self, body):
+        """A note on the connection that reaches its company's Settings administrators."""
+        self.ensure_one()
         admins = self.env.ref("base.group_system").users.filtered(
             lambda u: self.company_id in u.company_ids
         )
         self.message_post(
-            body=_(
-                "Reconnect needed: %(msg)s. Open the connection and click Reconnect.",
-                msg=message,
-            ),
-            partner_ids=admins.partner_id.ids,
-            subtype_xmlid="mail.mt_note",
+            body=body, partner_ids=admins.partner_id.ids, subtype_xmlid="mail.mt_note"
+        )
+
+    def _qxs_notify_reconnect(self, message):
+        self._qxs_notify_admins(
+            _("Reconnect needed: %(msg)s. Open the connection and click Reconnect.", msg=message)
         )

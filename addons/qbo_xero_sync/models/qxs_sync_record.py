@@ -54,7 +54,8 @@ class QxsSyncRecord(models.Model):
     generation = fields.Integer(
         default=0, help="Bumped when the document is deliberately sent anew (new request ids)."
     )
-    last_sync_date = fields.Datetime(copy=False)
+    last_sync_date = fields.Datetime(string="Done on", copy=False)
+    last_attempt_date = fields.Datetime(string="Last attempt", copy=False)
     remote_url = fields.Char(compute="_compute_remote_url")
 
     _sql_constraints = [
@@ -356,6 +357,7 @@ class QxsSyncRecord(models.Model):
         in Odoo (a UserError, an access error, an answer nobody foresaw) is written on that
         record, visibly, and the other records of the run go on."""
         self.ensure_one()
+        self.last_attempt_date = fields.Datetime.now()
         try:
             with self.env.cr.savepoint():
                 self._qxs_apply_result(result)
@@ -602,7 +604,7 @@ class QxsSyncRecord(models.Model):
         # Each state is applied in a savepoint: one that fails is recorded on its document.
         self.with_company(conn.company_id)._qxs_apply_remote_states(conn, changes.states)
         if changes.note:
-            self._qxs_notify_admins(conn, changes.note)
+            conn._qxs_notify_admins(changes.note)
         if can_commit:
             # The states first, then the watermark in a transaction of its own: it sees
             # what the adapter stored meanwhile (call budgets), and a failure before this
@@ -612,16 +614,6 @@ class QxsSyncRecord(models.Model):
             conn.last_poll_date = changes.watermark
         if can_commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
-
-    @api.model
-    def _qxs_notify_admins(self, connection, message):
-        """A note on the connection that reaches its company's Settings administrators."""
-        admins = self.env.ref("base.group_system").users.filtered(
-            lambda u: connection.company_id in u.company_ids
-        )
-        connection.message_post(
-            body=message, partner_ids=admins.partner_id.ids, subtype_xmlid="mail.mt_note"
-        )
 
     def _qxs_kind(self):
         """The kind of remote document of this record ("invoice" or "credit_note"). Extended by

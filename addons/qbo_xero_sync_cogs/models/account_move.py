@@ -34,14 +34,6 @@ class AccountMove(models.Model):
             move.qxs_cogs_error = rec.last_error
             move.qxs_cogs_number = rec.remote_number
 
-    def _qxs_cogs_skip_reason(self):
-        """Why the cost of goods sold of this document must not be sent (None: send it)."""
-        self.ensure_one()
-        team = self.team_id
-        if team and team.qxs_cogs_sync_type == "none":
-            return _("Sales channel %s is set to No sync for cost of goods sold.", team.name)
-        return None
-
     # ------------------------------------------------------------------ valuation
     @staticmethod
     def _qxs_cogs_move_kind(stock_move):

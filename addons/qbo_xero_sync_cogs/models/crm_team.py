@@ -13,3 +13,6 @@ class CrmTeam(models.Model):
         required=True,
         help="Individual: one cost of goods sold journal per sale document. No sync: skipped.",
     )
+
+    def _qxs_sync_type_fields(self):
+        return {**super()._qxs_sync_type_fields(), "cogs": "qxs_cogs_sync_type"}

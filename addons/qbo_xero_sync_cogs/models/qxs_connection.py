@@ -134,7 +134,7 @@ class QxsConnection(models.Model):
             return Record
         stock_moves, values = found
         amount = move.company_id.currency_id.round(sum(v["amount"] for v in values))
-        reason = move._qxs_cogs_skip_reason()
+        reason = move._qxs_skip_reason("cogs")
         if not reason and move.company_id.currency_id.is_zero(amount):
             reason = _("The goods have no cost in Odoo's stock valuation: nothing to send.")
         rec = Record._qxs_enqueue(self, move, purpose="cogs", skip_reason=reason)
@@ -210,12 +210,5 @@ class QxsConnection(models.Model):
             failed=len(failed),
             total=len(records),
         )
-        admins = self.env.ref("base.group_system").users.filtered(
-            lambda u: self.company_id in u.company_ids
-        )
-        self.message_post(
-            body=Markup("<p>%s</p><ul>%s</ul>") % (body, items),
-            partner_ids=admins.partner_id.ids,
-            subtype_xmlid="mail.mt_note",
-        )
+        self._qxs_notify_admins(Markup("<p>%s</p><ul>%s</ul>") % (body, items))
         _logger.warning("qbo_xero_sync_cogs: %s COGS journals failed for %s", len(failed), self)
