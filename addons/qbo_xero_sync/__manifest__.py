@@ -1,3 +1,4 @@
+# "qxs" in the names of this addon's models, fields and methods stands for QuickBooks/Xero sync.
 {
     "name": "QuickBooks Online & Xero Sync",
     "summary": "Send posted customer invoices and credit notes to QuickBooks Online or Xero, "

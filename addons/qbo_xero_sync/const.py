@@ -1,4 +1,8 @@
-"""Constants of the QuickBooks Online and Xero connectors (one place for every magic value)."""
+"""Constants of the QuickBooks Online and Xero connectors (one place for every magic value).
+
+"qxs", in the names of the addons' models (qxs.connection, qxs.sync.record, qxs.binding...),
+fields and methods, stands for QuickBooks/Xero sync.
+"""
 
 PROVIDERS = [("qbo", "QuickBooks Online"), ("xero", "Xero")]
 ENVIRONMENTS = [

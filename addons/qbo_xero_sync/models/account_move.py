@@ -23,8 +23,10 @@ class AccountMove(models.Model):
     qxs_skip_reason = fields.Char(compute="_compute_qxs_sync")
     qxs_remote_number = fields.Char(string="Remote number", compute="_compute_qxs_sync")
     qxs_remote_url = fields.Char(compute="_compute_qxs_sync")
-    qxs_provider = fields.Char(compute="_compute_qxs_sync")
-    qxs_total_mismatch = fields.Char(compute="_compute_qxs_sync")
+    qxs_provider_label = fields.Char(string="Provider", compute="_compute_qxs_sync")
+    qxs_total_mismatch_note = fields.Char(
+        string="Total difference", compute="_compute_qxs_sync"
+    )
 
     def _qxs_document_record(self):
         """The sync record of this document for its company's current connection (sudo: who
@@ -43,8 +45,8 @@ class AccountMove(models.Model):
             move.qxs_skip_reason = rec.skip_reason
             move.qxs_remote_number = rec.remote_number
             move.qxs_remote_url = rec.remote_url
-            move.qxs_provider = provider
-            move.qxs_total_mismatch = rec.total_mismatch and _(
+            move.qxs_provider_label = provider
+            move.qxs_total_mismatch_note = rec.total_mismatch and _(
                 "The total in %(p)s is %(remote)s while Odoo's is %(local)s: check the taxes "
                 "(QuickBooks' automated sales tax or Xero's rounding may have changed them).",
                 p=provider,
@@ -82,7 +84,7 @@ class AccountMove(models.Model):
                         "%(move)s exists in %(p)s as %(number)s: cancel it instead of deleting "
                         "it (cancelling voids it there).",
                         move=move.display_name,
-                        p=move.qxs_provider,
+                        p=move.qxs_provider_label,
                         number=rec.remote_number or rec.remote_id,
                     )
                 )
