@@ -14,6 +14,6 @@ from .base import (
 
 def adapter_class(provider):
     """The adapter class of a provider code (the connection's hook may choose a subclass)."""
-    from . import qbo, xero  # noqa: F401 (importing them registers their classes)
+    from . import qbo, xero  # importing them registers their classes
 
     return ProviderAdapter.registry[provider]

@@ -1,29 +1,14 @@
 """Regression tests of the Xero adapter's defects: the real xero-python SDK against the Xero
-emulator over HTTP, as in test_xero_sync.py."""
+emulator over HTTP, as in test_xero_sync.py. (The COGS journals' are in the COGS addon's
+test_cogs_xero_defects.py.)"""
 
 from datetime import datetime, timedelta, timezone
 
 from odoo import Command
 from odoo.tests import tagged
 
-from odoo.addons.qbo_xero_sync_cogs.tests.common import QxsCogsCase
-
 from ..exceptions import GONE, SyncError
-from .common import QxsCase
-
-
-class XeroMixin:
-    provider = "xero"
-    default_revenue_code = "200"  # Sales (REVENUE)
-    revenue_code_a = "200"
-    revenue_code_b = "260"  # Other Revenue (OTHERINCOME)
-    tax_code = "OUTPUT"  # Tax on Sales 8.25 %
-
-    def xero(self, kind="Invoices"):
-        return self.emulator.objects(kind)
-
-    def adapter(self):
-        return self.connection._qxs_adapter()
+from .common import QxsCase, XeroMixin
 
 
 @tagged("post_install", "-at_install")
@@ -31,6 +16,18 @@ class TestXeroDefects(XeroMixin, QxsCase):
     """Each test failed before the fix of the defect it names (see the section titles)."""
 
     # ------------------------------------------------------------------ helpers
+    def xero(self, kind="Invoices"):
+        return self.emulator.objects(kind)
+
+    def adapter(self):
+        return self.connection.sudo()._qxs_adapter()
+
+    def jobs(self, records):
+        """The jobs the engine would give the adapter for ``records``, in their order."""
+        jobs, refused = records._qxs_jobs()
+        self.assertFalse(refused)
+        return jobs
+
     def move(self, lines, move_type="out_invoice", partner=None, origin=None):
         """A posted document whose lines are (price_unit, quantity, discount, taxes)."""
         move = self.env["account.move"].create(
@@ -91,8 +88,8 @@ class TestXeroDefects(XeroMixin, QxsCase):
         inv_rec, cn_rec = self.record(invoice), self.record(refund)
         self.assertEqual(cn_rec.state, "synced", cn_rec.last_error)
         self.assertEqual(self.one("Invoices", invoice.name)["Status"], "PAID")
-        states = self.adapter().read_states(inv_rec + cn_rec)
-        inv_state, cn_state = states[inv_rec], states[cn_rec]
+        states = self.adapter().read_states(self.jobs(inv_rec + cn_rec)).results
+        inv_state, cn_state = states[inv_rec.id], states[cn_rec.id]
         self.assertEqual((inv_state.kind, inv_state.status), ("invoice", "paid"))
         self.assertEqual(inv_state.amount_paid, 0.0, "a credit allocation is not cash")
         self.assertAlmostEqual(inv_state.amount_credited, 108.25, 2)
@@ -238,9 +235,10 @@ class TestXeroDefects(XeroMixin, QxsCase):
                 ("credit_note", self.record(refund).remote_id),
             },
         )
-        states = self.adapter().read_states(self.record(invoice) + self.record(refund))
+        recs = self.record(invoice) + self.record(refund)
+        states = self.adapter().read_states(self.jobs(recs)).results
         self.assertEqual(
-            {s.kind for s in states.values()}, {"invoice", "credit_note"}, "read states too"
+            [states[rec.id].kind for rec in recs], ["invoice", "credit_note"], "read states too"
         )
 
     def test_watermark_comes_from_xero_clock(self):
@@ -285,7 +283,7 @@ class TestXeroDefects(XeroMixin, QxsCase):
         rec = self.record(move)
         self.assertFalse(rec.remote_id)
         [remote] = self.xero()
-        result = self.adapter().void_documents(rec)[rec]
+        result = self.adapter().void_documents(self.jobs(rec)).results[rec.id]
         self.assertNotIsInstance(result, SyncError)
         self.assertEqual((result.remote_id, result.remote_status), (remote["InvoiceID"], "voided"))
         self.assertEqual(self.xero()[0]["Status"], "VOIDED")
@@ -298,32 +296,8 @@ class TestXeroDefects(XeroMixin, QxsCase):
         self.sync()
         recs = self.record(move) + self.record(refund)
         self.assertEqual(recs.mapped("remote_id"), [False, False])
-        results = self.adapter().void_documents(recs)
+        results = self.adapter().void_documents(self.jobs(recs)).results
         for rec in recs:
-            self.assertIsInstance(results[rec], SyncError)
-            self.assertEqual(results[rec].kind, GONE)
+            self.assertIsInstance(results[rec.id], SyncError)
+            self.assertEqual(results[rec.id].kind, GONE)
         self.assertEqual(self.xero() + self.xero("CreditNotes"), [])
-
-
-@tagged("post_install", "-at_install")
-class TestXeroCogsDefects(XeroMixin, QxsCogsCase):
-    """8. Manual journals are looked up (by the number starting their narration) before one is
-    created for a record without remote id."""
-
-    cogs_code = "310"
-    stock_code = "630"
-
-    def test_lost_journal_answer_then_changed_narration_updates_the_same_journal(self):
-        inv = self.invoice_order(self.order(self.shop, {self.lamp: 2}), self.day2)
-        self.emulator.add_fault("drop_after_write", path="ManualJournals", method="POST")
-        self.export()
-        rec = self.cogs(inv)
-        self.assertEqual((rec.state, rec.remote_id), ("pending", False))
-        [first] = self.xero("ManualJournals")
-        self.partner_a.name = "Renamed Customer"  # the narration changes before the retry
-        self.make_due()
-        self.sync()
-        self.assertEqual(rec.state, "synced", rec.last_error)
-        [journal] = self.xero("ManualJournals")
-        self.assertEqual(rec.remote_id, first["ManualJournalID"])
-        self.assertIn("Renamed Customer", journal["Narration"])

@@ -1,17 +1,11 @@
 from odoo.tests import tagged
 
-from .common import QxsCase
+from .common import QxsCase, XeroMixin
 
 
 @tagged("post_install", "-at_install")
-class TestXeroSync(QxsCase):
+class TestXeroSync(XeroMixin, QxsCase):
     """Posting in Odoo -> Xero (the emulator, through xero-python), same engine as QuickBooks."""
-
-    provider = "xero"
-    default_revenue_code = "200"  # Sales (REVENUE)
-    revenue_code_a = "200"
-    revenue_code_b = "260"  # Other Revenue (OTHERINCOME)
-    tax_code = "OUTPUT"  # Tax on Sales 8.25 %
 
     def xero(self, kind="Invoices"):
         return self.emulator.objects(kind)
