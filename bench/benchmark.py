@@ -175,32 +175,20 @@ class Bench:
             product.qxs_revenue_code = code
 
     def connect(self, provider, emulator):
-        """Connect the main company to the emulator, as the addon's tests do."""
+        """Connect the main company to the emulator, as the addon's tests do (the other
+        provider's connection, if any, is disconnected)."""
+        from tests.emulators.odoo_connect import connect_company
+
         Connection = self.env["qxs.connection"]
         Connection.search([("company_id", "=", self.company.id)]).write({"state": "disconnected"})
-        config = emulator.config
-        tokens = emulator.issue_tokens()
-        conn = Connection.create(
-            {
-                "name": f"{PROVIDERS[provider]['label']} emulator",
-                "company_id": self.company.id,
-                "provider": provider,
-                "environment": "custom",
-                "custom_base_url": emulator.base_url,
-                "client_id": config["client_id"],
-                "client_secret": config["client_secret"],
-                "webhook_key": config.get("webhook_verifier_token") or config.get("webhook_key"),
-                "default_income_account": "Sales of Product Income",
-                "default_revenue_code": PROVIDERS[provider]["default_revenue_code"],
-                "payment_journal_id": self.bank.id,
-            }
-        )
-        conn.write(
-            conn._qxs_token_values(tokens)
-            | {
-                "state": "connected",
-                "remote_org_id": tokens.get("realm_id") or tokens.get("tenant_id"),
-            }
+        conn = connect_company(
+            self.env,
+            self.company,
+            emulator,
+            provider=provider,
+            name=f"{PROVIDERS[provider]['label']} emulator",
+            default_revenue_code=PROVIDERS[provider]["default_revenue_code"],
+            payment_journal=self.bank,
         )
         self.commit()
         return conn

@@ -5,7 +5,7 @@
 import json
 import os
 
-import requests
+from tests.emulators.odoo_connect import RemoteEmulator, connect_company
 
 # Sale tax rates of the emulators' seeded companies -> their tax codes. A sale tax whose rate
 # has no code here gets a twin at the emulator's rate, so that totals agree to the cent.
@@ -13,7 +13,6 @@ TAX_CODES = {
     "qbo": {8.25: "California", 0.0: "NON"},  # US company: one 8.25 % sales tax
     "xero": {8.25: "OUTPUT", 15.0: "TAX001", 0.0: "NONE"},  # Tax on Sales, State Tax 15 %
 }
-DEFAULT_REVENUE_CODE = {"qbo": "Services", "xero": "200"}  # a QBO income item, Xero's Sales
 
 
 def map_taxes(company, provider):
@@ -48,27 +47,15 @@ def map_taxes(company, provider):
         product.taxes_id = (product.taxes_id - old) | twin
 
 
-def connect(company, provider, urls, client_id, client_secret, org_key):
-    tokens = requests.post(urls["admin"] + "/tokens", json={}, timeout=10).json()
+def connect(company, urls):
+    """Connect ``company`` to the emulator that printed ``urls`` (tests/emulators/odoo_connect.py,
+    as the tests connect theirs), then map the company's taxes and products to its data."""
+    emulator = RemoteEmulator(urls)
+    provider = emulator.name
     Connection = env["qxs.connection"].with_company(company)
     conn = Connection.search(
         [("company_id", "=", company.id), ("provider", "=", provider)], limit=1
     )
-    vals = {
-        "name": f"{company.name} - local {provider.upper()} emulator",
-        "company_id": company.id,
-        "provider": provider,
-        "environment": "custom",
-        "custom_base_url": urls["base"],
-        "client_id": client_id,
-        "client_secret": client_secret,
-        "webhook_key": "qbo-verifier-token" if provider == "qbo" else "xero-webhook-key",
-        "default_income_account": "Sales of Product Income",
-        "default_revenue_code": DEFAULT_REVENUE_CODE[provider],
-        "payment_journal_id": env["account.journal"]
-        .search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
-        .id,
-    }
     if conn:
         # The emulators keep nothing between runs: the customers, items and documents the
         # previous run linked to are gone, so forget those links (documents show Not synced;
@@ -77,17 +64,15 @@ def connect(company, provider, urls, client_id, client_secret, org_key):
         if stale:
             print(f"{company.name}: forgetting {len(stale)} links to the previous emulator run")
             stale.unlink()
-    conn = conn or Connection.create(vals)
-    conn.write(vals)
-    conn.write(
-        conn._qxs_token_values(tokens)
-        | {
-            "state": "connected",
-            "remote_org_id": tokens[org_key],
-            "remote_org_name": f"Emulated {provider}",
-            # The emulators start empty at every run: look for changes from now on only.
-            "last_poll_date": False,
-        }
+    connect_company(
+        Connection.env,
+        company,
+        emulator,
+        name=f"{company.name} - local {provider.upper()} emulator",
+        connection=conn,
+        remote_org_name=f"Emulated {provider}",
+        # The emulators start empty at every run: look for changes from now on only.
+        last_poll_date=False,
     )
     map_taxes(company, provider)
     # Products (revenue code) for this company: QBO item names, Xero account codes.
@@ -104,7 +89,7 @@ def connect(company, provider, urls, client_id, client_secret, org_key):
 qbo_urls = json.loads(os.environ["QXS_QBO_URLS"])
 xero_urls = json.loads(os.environ["QXS_XERO_URLS"])
 main = env.ref("base.main_company")
-connect(main, "qbo", qbo_urls, "qbo-client-id", "qbo-client-secret", "realm_id")
+connect(main, qbo_urls)
 
 xero_company = env["res.company"].search([("name", "=", "Demo Xero Company")], limit=1)
 if not xero_company:
@@ -118,5 +103,5 @@ if not xero_company:
     env["account.chart.template"].try_loading("generic_coa", xero_company, install_demo=False)
 # The person who logs in (admin), not the shell's superuser, must be able to switch to it.
 env.ref("base.user_admin").company_ids |= xero_company
-connect(xero_company, "xero", xero_urls, "xero-client-id", "xero-client-secret", "tenant_id")
+connect(xero_company, xero_urls)
 env.cr.commit()

@@ -24,9 +24,7 @@ class AccountMove(models.Model):
     qxs_remote_number = fields.Char(string="Remote number", compute="_compute_qxs_sync")
     qxs_remote_url = fields.Char(compute="_compute_qxs_sync")
     qxs_provider_label = fields.Char(string="Provider", compute="_compute_qxs_sync")
-    qxs_total_mismatch_note = fields.Char(
-        string="Total difference", compute="_compute_qxs_sync"
-    )
+    qxs_total_mismatch_note = fields.Char(string="Total difference", compute="_compute_qxs_sync")
 
     def _qxs_document_record(self):
         """The sync record of this document for its company's current connection (sudo: who

@@ -1,21 +1,27 @@
 """Shared set-up: a real Odoo company connected to the project's local API emulators.
 
-The emulators live in the repository's top-level ``tests/emulators`` package; they are started
-in this process on a free port and spoken to over real HTTP by the real SDKs.
+The emulators live in the repository's top-level ``tests/emulators`` package (importable as
+``tests.emulators``: setup/test.sh puts the repository root on PYTHONPATH); they are started in
+this process on a free port and spoken to over real HTTP by the real SDKs.
 """
-
-import sys
-from pathlib import Path
 
 from odoo import fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from tests.emulators import get_emulator_class
+from tests.emulators.odoo_connect import connect_company
 
-from tests.emulators import get_emulator_class  # noqa: E402
+
+class XeroMixin:
+    """Mixed into a QxsCase (before it): the company is connected to the Xero emulator, with
+    its seeded accounts and tax as the mapped codes."""
+
+    provider = "xero"
+    default_revenue_code = "200"  # Sales (REVENUE)
+    revenue_code_a = "200"
+    revenue_code_b = "260"  # Other Revenue (OTHERINCOME)
+    tax_code = "OUTPUT"  # Tax on Sales 8.25 %
 
 
 class QxsCase(AccountTestInvoicingCommon):
@@ -51,33 +57,18 @@ class QxsCase(AccountTestInvoicingCommon):
 
     @classmethod
     def _connect(cls, company, emulator):
-        config = emulator.config
-        tokens = emulator.issue_tokens()
-        conn = cls.env["qxs.connection"].create(
-            {
-                "name": f"{company.name} emulator",
-                "company_id": company.id,
-                "provider": cls.provider,
-                "environment": "custom",
-                "custom_base_url": emulator.base_url,
-                "client_id": config["client_id"],
-                "client_secret": config["client_secret"],
-                "webhook_key": config.get("webhook_verifier_token") or config.get("webhook_key"),
-                "default_income_account": "Sales of Product Income",
-                "default_revenue_code": cls.default_revenue_code,
-                "payment_journal_id": cls.company_data["default_journal_bank"].id
-                if company == cls.env.company
-                else False,
-            }
+        """Connect ``company`` to ``emulator`` (tests/emulators/odoo_connect.py); the payments
+        go to the bank journal of the main test company, none for another company."""
+        return connect_company(
+            cls.env,
+            company,
+            emulator,
+            provider=cls.provider,
+            default_revenue_code=cls.default_revenue_code,
+            payment_journal=cls.company_data["default_journal_bank"]
+            if company == cls.env.company
+            else False,
         )
-        conn.write(
-            conn._qxs_token_values(tokens)
-            | {
-                "state": "connected",
-                "remote_org_id": tokens.get("realm_id") or tokens.get("tenant_id"),
-            }
-        )
-        return conn
 
     def setUp(self):
         super().setUp()
