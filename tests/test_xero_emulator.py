@@ -47,7 +47,7 @@ from xero_python.identity import IdentityApi
 
 from tests.emulators.xero import XeroEmulator
 
-T = (5, 10)  # xero-python has no default timeout (API_NOTES.md §0.5)
+T = (5, 10)  # xero-python has no default timeout (github.com/XeroAPI/xero-python)
 ROOT = Path(__file__).resolve().parent.parent
 REDIRECT = "http://127.0.0.1:8069/xero/callback"
 
@@ -58,10 +58,11 @@ def emu():
     with XeroEmulator() as emulator:
         emulator.seed()
         yield emulator
+    """xero-python wired to the emulator, its hidden urllib3 retries off."""
 
 
 class Client:
-    """xero-python wired to the emulator, hidden urllib3 retries off (API_NOTES.md §0.5)."""
+    """xero-python wired to the emulator, its hidden urllib3 retries off."""
 
     def __init__(self, emu, tokens=None):
         TokenApi.refresh_token_url = emu.urls()["token"]
@@ -807,7 +808,7 @@ def test_credit_note_refund_and_allocation_amounts(emu, xero):
 
 
 def test_bill_numbers_may_repeat_sales_ones(emu, xero):
-    """InvoiceNumber is unique among ACCREC invoices only (notes §3): a bill (entered in the
+    """InvoiceNumber is unique among ACCREC invoices only (Xero's docs): a bill (entered in the
     app) may carry the same number, and InvoiceNumbers= lists both."""
     bill = emu.enter_document("Invoices", "S-100", "Marine Systems", doc_type="ACCPAY", total=12)
     assert (bill["Type"], bill["Total"], bill["AmountDue"]) == ("ACCPAY", 12.0, 12.0)

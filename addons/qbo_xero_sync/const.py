@@ -11,7 +11,7 @@ ENVIRONMENTS = [
     ("custom", "Custom base URL"),
 ]
 
-# --- QuickBooks Online (developer.intuit.com, API_NOTES §1) -----------------------------------
+# --- QuickBooks Online (developer.intuit.com) -----------------------------------
 QBO_SCOPES = ["com.intuit.quickbooks.accounting"]
 QBO_API_URLS = {
     "production": "https://quickbooks.api.intuit.com/v3",
@@ -30,7 +30,7 @@ QBO_FORBIDDEN_NAME_CHARS = (":", "\\")
 QBO_THROTTLE_WAIT = 60  # seconds to wait after a 429 that carries no Retry-After
 QBO_CDC_MAX_DAYS = 30
 
-# --- Xero (developer.xero.com, API_NOTES §3) ---------------------------------------------------
+# --- Xero (developer.xero.com) ---------------------------------------------------
 XERO_SCOPES_LEGACY = [
     "openid",
     "profile",

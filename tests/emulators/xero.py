@@ -27,7 +27,7 @@ from .base import Emulator, Response
 
 DEMO_TENANT_ID = "7f3c2a4e-9b1d-4c8e-a5f6-0d2e4b6a8c10"
 
-# Legacy scopes and the granular ones of apps created from 2 March 2026 (API_NOTES.md §0.7).
+# Legacy scopes and the granular ones of apps created from 2 March 2026 (https://developer.xero.com/documentation/guides/oauth2/scopes/).
 SCOPE_GROUPS = {
     "contacts": {"accounting.contacts"},
     "settings": {"accounting.settings"},

@@ -1,6 +1,6 @@
 """Xero's SDK client and its one request entry point.
 
-Facts honoured here (API_NOTES.md §0, §3-4 of the project notes; developer.xero.com):
+Facts honoured here (developer.xero.com; github.com/XeroAPI/xero-python):
 - xero-python silently retries PUTs on 429/503 and has no default timeout: its urllib3 retries
   are turned off (the engine retries) and every call carries ``_request_timeout``.
 - token URLs are class attributes of ``TokenApi``: they are set on the instance only, so that
