@@ -2,11 +2,10 @@
 HTTP against the emulator: each failed before its fix."""
 
 from datetime import date, datetime, timedelta, timezone
-from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from ..adapters import Result
+from ..adapters import Job, Result
 from ..exceptions import GONE, RETRY, USER, SyncError
 from .common import QxsCase
 
@@ -52,13 +51,18 @@ class TestQboDefects(QxsCase):
     def adapter(self):
         return self.connection.sudo()._qxs_adapter()
 
+    def jobs(self, records, strict=True):
+        """The adapter's jobs of ``records`` (in their order); none may be refused."""
+        jobs, refused = records._qxs_jobs(strict=strict)
+        self.assertFalse(refused)
+        return jobs
+
     def customer_binding(self, partner):
-        return self.env["qxs.sync.record"].search(
+        return self.env["qxs.binding"].search(
             [
                 ("connection_id", "=", self.connection.id),
-                ("purpose", "=", "customer"),
-                ("res_id", "=", partner.id),
-                ("remote_id", "!=", False),
+                ("kind", "=", "customer"),
+                ("partner_id", "=", partner.commercial_partner_id.id),
             ]
         )
 
@@ -88,11 +92,13 @@ class TestQboDefects(QxsCase):
 
         # The user reactivates it in QuickBooks: the next attempt looks it up again.
         self.emulator.update_document("Customer", customer_id, {"Active": True})
-        doc = move._qxs_document_values(self.connection)
-        self.assertEqual(
-            self.adapter()._customers([doc]), {self.partner_a.commercial_partner_id.id: customer_id}
-        )
+        self.assertIsNone(self.jobs(rec)[0].customer_id)
+        move.action_qxs_retry()
+        self.sync()
+        self.assertEqual(rec.state, "synced", rec.last_error)
         self.assertEqual(self.customer_binding(self.partner_a).remote_id, customer_id)
+        invoice = self.emulator.objects("Invoice")[-1]
+        self.assertEqual(invoice["CustomerRef"]["value"], customer_id)
 
     def test_inactive_customer_on_an_update_is_not_taken_for_a_deleted_invoice(self):
         move = self.invoice()
@@ -116,26 +122,28 @@ class TestQboDefects(QxsCase):
         rec = self.record(move)
         self.emulator.delete_invoice(rec.remote_id)
         rec.write({"state": "pending", "action": "push"})
-        [result] = self.adapter().push_documents(rec).values()
+        outcome = self.adapter().push_documents(self.jobs(rec))
+        result = outcome.results[rec.id]
         self.assertIsInstance(result, SyncError)
         self.assertEqual((result.kind, result.code), (GONE, 610))
 
     def test_inactive_item_is_named_and_looked_up_again(self):
         adapter = self.adapter()
         first = self.invoice(products=self.product_a, amounts=())
-        [sent] = adapter.push_documents(self.record(first)).values()
-        self.assertIsInstance(sent, Result)  # the item is now known to this adapter
+        sent = adapter.push_documents(self.jobs(self.record(first)))
+        self.assertIsInstance(sent.results[self.record(first).id], Result)
+        self.assertIn(self.revenue_code_a, adapter.known_items, "known to this adapter")
         item_id = self.summary["items"]["Design"]
         self.emulator.update_document("Item", item_id, {"Active": False})
         move = self.invoice(products=self.product_a, amounts=())
-        [result] = adapter.push_documents(self.record(move)).values()
+        refused = adapter.push_documents(self.jobs(self.record(move)))
+        result = refused.results[self.record(move).id]
         self.assertIsInstance(result, SyncError)
         self.assertEqual(result.kind, USER)
         self.assertIn("“Design”", result.message)
         self.assertIn("revenue code", result.message)
-        self.assertNotIn(
-            self.revenue_code_a, adapter._cache.get("items", {}), "looked up again next time"
-        )
+        self.assertNotIn(self.revenue_code_a, adapter.known_items, "looked up again next time")
+        self.assertNotIn(self.revenue_code_a, refused.items)
 
     # ------------------------------------------------------------------ 2 and 7. CDC
     def test_watermark_comes_from_quickbooks_clock(self):
@@ -225,7 +233,8 @@ class TestQboDefects(QxsCase):
         self.assertIn(move.payment_state, ("paid", "in_payment"))
         self.assertEqual(rec_refund.remote_status, "open", "the credit note is not paid")
         self.assertEqual(refund.payment_state, "not_paid")
-        [read] = self.adapter().read_states(rec_refund).values()
+        outcome = self.adapter().read_states(self.jobs(rec_refund, strict=False))
+        read = outcome.results[rec_refund.id]
         self.assertEqual((read.kind, read.status), ("credit_note", "open"))
 
     def test_credit_memo_applied_is_credit_not_cash(self):
@@ -319,28 +328,18 @@ class TestQboDefects(QxsCase):
         }
 
     def test_journal_sent_with_a_lost_answer_is_updated_not_sent_twice(self):
-        move = self.invoice(post=False)
-        rec = self.env["qxs.sync.record"].create(
-            {
-                "connection_id": self.connection.id,
-                "purpose": "document",
-                "res_model": "account.move",
-                "res_id": move.id,
-                "move_id": move.id,
-                "state": "skipped",
-            }
-        )
-        Record = type(self.env["qxs.sync.record"])
-        values = {"vals": self.journal_values("First narration")}
-        with patch.object(Record, "_qxs_journal_values", lambda self: values["vals"], create=True):
-            self.emulator.add_fault("drop_after_write", path="journalentry")
-            [lost] = self.adapter().push_journals(rec).values()
-            self.assertIsInstance(lost, SyncError)
-            self.assertEqual(lost.kind, RETRY)
-            self.assertEqual(len(self.emulator.objects("JournalEntry")), 1, "applied remotely")
-            # Before the retry, the narration changed (another request id).
-            values["vals"] = self.journal_values("Second narration")
-            [result] = self.adapter().push_journals(rec).values()
+        adapter = self.adapter()
+        if not hasattr(adapter, "push_journals"):
+            self.skipTest("journals are sent by the COGS addon's adapter")
+        job = Job(key=1, kind="journal", values=self.journal_values("First narration"))
+        self.emulator.add_fault("drop_after_write", path="journalentry")
+        lost = adapter.push_journals([job]).results[job.key]
+        self.assertIsInstance(lost, SyncError)
+        self.assertEqual(lost.kind, RETRY)
+        self.assertEqual(len(self.emulator.objects("JournalEntry")), 1, "applied remotely")
+        # Before the retry, the narration changed (another request id).
+        job.values = self.journal_values("Second narration")
+        result = self.adapter().push_journals([job]).results[job.key]
         [journal] = self.emulator.objects("JournalEntry")
         self.assertEqual(result.remote_id, journal["Id"], "never a second journal")
         self.assertEqual(journal["PrivateNote"], "Second narration")
@@ -356,18 +355,19 @@ class TestQboDefects(QxsCase):
         ids = {rec: rec.remote_id for rec in recs}
         # Their answers were lost: Odoo does not know their ids.
         recs.write({"remote_id": False, "sync_token": False})
-        results = self.adapter().void_documents(recs | self.record(never))
-        voided = results[self.record(sent)]
+        jobs = self.jobs(recs | self.record(never), strict=False)
+        results = self.adapter().void_documents(jobs).results
+        voided = results[self.record(sent).id]
         self.assertEqual(
             (voided.remote_id, voided.remote_status), (ids[self.record(sent)], "voided")
         )
         self.assertEqual(self.emulator.objects("Invoice")[0]["TotalAmt"], 0)
-        deleted = results[self.record(refund)]
+        deleted = results[self.record(refund).id]
         self.assertEqual(
             (deleted.remote_id, deleted.remote_status), (ids[self.record(refund)], "deleted")
         )
         self.assertEqual(self.emulator.objects("CreditMemo"), [])
-        missing = results[self.record(never)]
+        missing = results[self.record(never).id]
         self.assertIsInstance(missing, SyncError)
         self.assertEqual(missing.kind, GONE)
         self.assertEqual(len(self.emulator.objects("Invoice")), 1, "nothing else touched")

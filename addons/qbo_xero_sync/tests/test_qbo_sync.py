@@ -228,8 +228,8 @@ class TestQboSync(QxsCase):
         self.assertTrue(rec.total_mismatch)
         self.assertAlmostEqual(rec.remote_total, 108.25, 2)
         self.assertAlmostEqual(rec.local_total, 115.0, 2)
-        self.assertIn("108.25", move.qxs_total_mismatch)
-        self.assertIn("115.00", move.qxs_total_mismatch)
+        self.assertIn("108.25", move.qxs_total_mismatch_note)
+        self.assertIn("115.00", move.qxs_total_mismatch_note)
 
     def test_paid_partial_voided_deleted_come_back_by_polling(self):
         paid, partial, voided, deleted = (self.invoice(amounts=(100.0,)) for _i in range(4))

@@ -1,0 +1,353 @@
+"""QuickBooks Online clients (python-quickbooks + intuit-oauth) and the one request entry point.
+
+Facts honoured here (API_NOTES.md §0-2 of the project notes; Intuit's API reference):
+- python-quickbooks refreshes by itself when built without an access token: it is always handed
+  a valid token from the engine's ``access_token`` function, and the connection alone refreshes.
+- it hides HTTP statuses: ``QboClient.process_request`` keeps the last response (status,
+  ``intuit_tid``) and adds a timeout; every fault (of a request or of a batch item) is
+  classified by :meth:`QboClientMixin._fault`, by status and fault code.
+- ``requestid`` makes a write idempotent; a batch (≤ 30 items) carries one for the whole request.
+"""
+
+import json
+import logging
+from datetime import datetime, timezone
+
+import requests
+from intuitlib.client import AuthClient
+from intuitlib.enums import Scopes
+from intuitlib.exceptions import AuthClientError
+from quickbooks import QuickBooks
+from quickbooks.exceptions import AuthorizationException, QuickbooksException
+
+from ... import const
+from ...exceptions import AUTH, GONE, RETRY, USER, SyncError
+from .i18n import _
+
+_logger = logging.getLogger(__name__)
+
+
+class QboAuthClient(AuthClient):
+    """intuit-oauth's client (a requests.Session) with a timeout on every call."""
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs.setdefault("timeout", const.HTTP_TIMEOUT)
+        return super().request(method, url, *args, **kwargs)
+
+
+class QboClient(QuickBooks):
+    """python-quickbooks' client that keeps the HTTP response and sends with a timeout."""
+
+    last_response = None
+
+    def process_request(self, request_type, url, headers="", params="", data=""):
+        headers.update({"Authorization": "Bearer " + self.auth_client.access_token})
+        self.last_response = requests.request(
+            request_type,
+            url,
+            headers=headers,
+            params=params,
+            data=data,
+            timeout=const.HTTP_TIMEOUT,
+        )
+        return self.last_response
+
+
+class _LightAuth:
+    """What python-quickbooks needs of an auth client when it is handed a valid token: API
+    calls need no OAuth discovery round trip (intuit-oauth's AuthClient is used for tokens)."""
+
+    environment = "custom"
+    client_id = "unused"
+    refresh_token = "unused"
+
+    def __init__(self, access_token):
+        self.access_token = access_token
+
+
+def quote(value):
+    """A string literal of QuickBooks' query language."""
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def utc(text):
+    """Naive UTC datetime of a QuickBooks timestamp (ISO 8601 with an offset), or None."""
+    try:
+        value = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+
+
+def names_inactive(text):
+    """True when a 610 detail says that a referenced name (customer, item, account) is inactive,
+    rather than that the transaction itself was deleted (Intuit's "handling common errors")."""
+    return "inactive" in (text or "").lower()
+
+
+def fault_text(message, detail):
+    """A fault's message with its detail, once."""
+    message = message or ""
+    if detail and detail not in message:
+        return f"{message}: {detail}"
+    return message
+
+
+class QboClientMixin:
+    """Endpoints, OAuth, the API client, and every call to QuickBooks."""
+
+    def __init__(self, settings, access_token=None, items=None):
+        super().__init__(settings, access_token=access_token, items=items)
+        self._client = None
+        self._realm = settings.org_id  # the company (realm) the calls go to
+        self._tax_code_index = None
+
+    # ------------------------------------------------------------------ endpoints and clients
+    def _environment(self):
+        settings = self.settings
+        if settings.environment == "custom":
+            return settings.custom_base_url.rstrip("/") + const.QBO_DISCOVERY_PATH
+        return settings.environment
+
+    def _api_url(self):
+        settings = self.settings
+        if settings.environment == "custom":
+            return settings.custom_base_url.rstrip("/") + "/v3"
+        return const.QBO_API_URLS[settings.environment]
+
+    def _auth_client(self, redirect_uri="", **tokens):
+        try:
+            return QboAuthClient(
+                self.settings.client_id,
+                self.settings.client_secret,
+                redirect_uri or "",
+                self._environment(),
+                **tokens,
+            )
+        except (requests.RequestException, ValueError, KeyError) as exc:
+            raise SyncError(
+                _("QuickBooks' OAuth discovery document could not be read: %s", exc), kind=RETRY
+            ) from exc
+
+    def _auth_call(self, func, *args, **kwargs):
+        try:
+            func(*args, **kwargs)
+        except AuthClientError as exc:
+            kind = RETRY if exc.status_code >= 500 or exc.status_code == 429 else AUTH
+            raise SyncError(
+                _(
+                    "QuickBooks refused the authorisation: %(s)s %(c)s",
+                    s=exc.status_code,
+                    c=exc.content,
+                ),
+                kind=kind,
+            ) from exc
+        except requests.RequestException as exc:
+            raise SyncError(_("QuickBooks could not be reached: %s", exc), kind=RETRY) from exc
+
+    def authorize_url(self, state, redirect_uri):
+        # intuit-oauth takes its own Scopes enum, not the scope strings.
+        scopes = [Scopes(scope) for scope in const.QBO_SCOPES]
+        return self._auth_client(redirect_uri).get_authorization_url(scopes, state)
+
+    def exchange_code(self, code, params, redirect_uri):
+        realm = params.get("realmId")
+        if not realm:
+            raise SyncError(_("QuickBooks did not say which company was connected (realmId)."))
+        client = self._auth_client(redirect_uri)
+        self._auth_call(client.get_bearer_token, code, realm_id=realm)
+        self._use_realm(realm)
+        return {**self._tokens(client), "org_id": realm}
+
+    def list_organisations(self, params):
+        realm = params.get("realmId") or self._realm
+        self._use_realm(realm)
+        name = realm
+        try:
+            info = self._get(f"companyinfo/{realm}").get("CompanyInfo", {})
+            name = info.get("CompanyName") or realm
+        except SyncError as exc:
+            _logger.info("qbo_xero_sync: company name not read: %s", exc)
+        return [{"id": realm, "name": name}]
+
+    def refresh_tokens(self, refresh_token):
+        client = self._auth_client()
+        self._auth_call(client.refresh, refresh_token=refresh_token)
+        return self._tokens(client)
+
+    def revoke(self, token):
+        if token:
+            self._auth_call(self._auth_client().revoke, token=token)
+
+    @staticmethod
+    def _tokens(client):
+        return {
+            "access_token": client.access_token,
+            "refresh_token": client.refresh_token,
+            "expires_in": client.expires_in,
+        }
+
+    def _use_realm(self, realm):
+        """Send the next calls to company ``realm`` (the one just connected)."""
+        if realm and realm != self._realm:
+            self._realm = realm
+            self._client = None
+
+    def _qb(self, force_refresh=False):
+        if self._client is None or force_refresh:
+            client = QboClient(
+                auth_client=_LightAuth(self.access_token(force_refresh=force_refresh)),
+                refresh_token="unused",
+                company_id=self._realm,
+                minorversion=const.QBO_MINOR_VERSION,
+            )
+            client.api_url_v3 = self._api_url()
+            self._client = client
+        return self._client
+
+    # ------------------------------------------------------------------ one request entry point
+    def _request(
+        self, method, path, body=None, params=None, request_id=None, content_type="application/json"
+    ):
+        """Every API call goes through here: token, timeout, request id, error mapping."""
+        # A read, void, delete or update names an existing object: only there may a 610 mean
+        # that this object is gone (on a create, it names an inactive reference).
+        own = (
+            method == "GET"
+            or (params or {}).get("operation") in ("void", "delete")
+            or (isinstance(body, dict) and bool(body.get("Id")))
+        )
+        for attempt in (1, 2):
+            qb = self._qb(force_refresh=attempt == 2)
+            url = f"{qb.api_url}/company/{qb.company_id}/{path}"
+            data = body if isinstance(body, str) or body is None else json.dumps(body)
+            try:
+                return qb.make_request(
+                    method,
+                    url,
+                    data,
+                    content_type=content_type,
+                    params=dict(params or {}),
+                    request_id=request_id,
+                )
+            except AuthorizationException as exc:
+                status = qb.last_response.status_code if qb.last_response is not None else 0
+                if status == 401 and attempt == 1:
+                    continue  # the token was refused: refresh once and try again
+                raise self._error(exc, qb, own) from exc
+            except QuickbooksException as exc:
+                raise self._error(exc, qb, own) from exc
+            except requests.RequestException as exc:
+                raise SyncError(_("QuickBooks could not be reached: %s", exc), kind=RETRY) from exc
+        raise SyncError(_("QuickBooks refused the access token twice."), kind=AUTH)
+
+    def _error(self, exc, qb, own=True):
+        """The SyncError of an exception python-quickbooks raised for the last response."""
+        resp = qb.last_response
+        return self._fault(
+            exc.error_code,
+            fault_text(exc.message, exc.detail),
+            own,
+            status=resp.status_code if resp is not None else 0,
+            headers=resp.headers if resp is not None else {},
+        )
+
+    def _fault(self, code, text, own, status=0, headers=None):
+        """The one classifier of QuickBooks faults, of a request (its HTTP ``status`` and
+        ``headers``) or of a batch item (status 0). ``own``: the write names an existing object
+        (an update, void or delete, or a read), so that a 610 may mean that it is gone."""
+        headers = headers or {}
+        message = _("QuickBooks error %(code)s: %(text)s", code=code, text=text)
+        if headers.get("intuit_tid"):
+            message += f" (intuit_tid {headers['intuit_tid']})"
+        if status == 429 or code == 3001:
+            return SyncError(
+                _("QuickBooks throttled the requests (429); retrying later."),
+                kind=RETRY,
+                retry_after=int(headers.get("Retry-After") or const.QBO_THROTTLE_WAIT),
+                code=3001,
+            )
+        if status >= 500 or (status == 0 and code == 10000):
+            return SyncError(message, kind=RETRY, code=code)
+        if status == 401:
+            return SyncError(message, kind=AUTH, code=code)
+        if code == 610 and own and not names_inactive(text):
+            return SyncError(message, kind=GONE, code=code)
+        if code == 610:
+            return SyncError(self._inactive_message(message), kind=USER, code=code)
+        return SyncError(message, kind=USER, code=code)
+
+    def _inactive_message(self, text):
+        return _(
+            "QuickBooks says something this document uses (a customer, item, account or tax "
+            "code) is inactive or deleted there: reactivate it in QuickBooks, then retry. "
+            "(%(text)s)",
+            text=text,
+        )
+
+    # ------------------------------------------------------------------ reads and writes
+    def _get(self, path, params=None):
+        return self._request("GET", path, params=params)
+
+    def _query(self, sql):
+        res = self._request("POST", "query", body=sql, content_type="application/text")
+        return res.get("QueryResponse", {})
+
+    def _query_in(self, entity, field, values, select="*", where=""):
+        """Objects whose ``field`` is one of ``values`` (chunked, one query per 100 values);
+        ``where`` adds conditions (" AND ...")."""
+        values = sorted({v for v in values if v})
+        found = []
+        for i in range(0, len(values), 100):
+            chunk = ", ".join(quote(v) for v in values[i : i + 100])
+            res = self._query(
+                f"SELECT {select} FROM {entity} WHERE {field} IN ({chunk}){where} MAXRESULTS 1000"
+            )
+            found += res.get(entity, [])
+        return found
+
+    def _write(self, entity, job, operation, body, params=None):
+        """POST one object with the request id of (job, operation, body); returns the answer."""
+        return self._request(
+            "POST",
+            entity.lower(),
+            body=body,
+            params=params,
+            request_id=self.request_key(job, operation, body),
+        )
+
+    def _write_current(self, entity, job, remote_id, operation, changes=None, current=None):
+        """Read the object's SyncToken (unless ``current`` is the object just read), then write
+        it: ``operation`` "update" (with ``changes``), "void" or "delete". Returns (the object
+        read, the object written)."""
+        if current is None:
+            current = self._get(f"{entity.lower()}/{remote_id}")[entity]
+        body = {**(changes or {}), "Id": remote_id, "SyncToken": current["SyncToken"]}
+        params = None if operation == "update" else {"operation": operation}
+        res = self._write(entity, job, operation, body, params)
+        return current, res.get(entity, {})
+
+    def _batch(self, items, label, salt=""):
+        """POST one batch (≤ 30 items) with a request id made of its content: a retry of the
+        same batch is answered from QuickBooks' replay, never written twice.
+        Returns {bId: object dict | SyncError}."""
+        key = self.request_key(None, label, [items, salt], 36)
+        try:
+            res = self._request("POST", "batch", body={"BatchItemRequest": items}, request_id=key)
+        except SyncError as exc:
+            return {item["bId"]: exc for item in items}
+        out = {}
+        operations = {item["bId"]: item.get("operation") for item in items}
+        for answer in res.get("BatchItemResponse", []):
+            fault = answer.get("Fault")
+            if not fault:
+                out[answer["bId"]] = answer
+                continue
+            err = (fault.get("Error") or [{}])[0]
+            # A 610 is the written object's own only when it existed (not a create).
+            out[answer["bId"]] = self._fault(
+                int(err.get("code") or 0),
+                fault_text(err.get("Message", ""), err.get("Detail")),
+                own=operations.get(answer["bId"]) != "create",
+            )
+        return out
