@@ -78,16 +78,8 @@ XERO_BATCH_SIZE = 50
 XERO_PAGE_SIZE = 100
 XERO_REVENUE_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
 
-# --- journals: the account types a journal line's role requires, per provider -----------------
-JOURNAL_ACCOUNT_TYPES = {
-    "qbo": {"cogs": ("Cost of Goods Sold",), "inventory": ("Other Current Asset",)},
-    "xero": {"cogs": ("DIRECTCOSTS",), "inventory": ("INVENTORY", "CURRENT")},
-}
-# The account types an account picked in the settings must have, per provider and role.
-ACCOUNT_ROLE_TYPES = {
-    "qbo": {"income": ("Income",), **JOURNAL_ACCOUNT_TYPES["qbo"]},
-    "xero": {"income": XERO_REVENUE_TYPES, **JOURNAL_ACCOUNT_TYPES["xero"]},
-}
+# --- the account types a default revenue account must have, per provider --------------------
+INCOME_ACCOUNT_TYPES = {"qbo": ("Income",), "xero": XERO_REVENUE_TYPES}
 
 # --- OAuth ------------------------------------------------------------------------------------
 OAUTH_STATE_MINUTES = 15  # an authorisation answer is accepted this long after Connect, once

@@ -77,6 +77,7 @@ class Settings:
     default_income_account: str = ""  # QuickBooks: the Income account of created items
     request_salt: str = ""  # the database's uuid: two databases never share a request id
     label: str = ""  # the connection's name, for messages
+    lang: str = ""  # the language of the messages (adapters/i18n.py)
 
 
 @dataclasses.dataclass
@@ -107,6 +108,7 @@ class Outcome:
     customers: dict = dataclasses.field(default_factory=dict)  # {partner id: remote id} found/made
     forget_customers: set = dataclasses.field(default_factory=set)  # partner ids: stale links
     items: dict = dataclasses.field(default_factory=dict)  # {revenue code: remote item id}
+    forget_items: set = dataclasses.field(default_factory=set)  # revenue codes: stale links
     limits: dict = dataclasses.field(default_factory=dict)  # {"minute_remaining", "day_remaining"}
 
 

@@ -99,7 +99,7 @@ class QxsConnection(models.Model):
         string="Revenue account from the chart",
         compute="_compute_remote_account_pickers",
         inverse="_inverse_remote_account_pickers",
-        domain=remote_account_domain("income"),
+        domain=remote_account_domain(const.INCOME_ACCOUNT_TYPES),
         help="Pick the default revenue account among the accounts loaded from the provider.",
     )
     remote_account_ids = fields.One2many(
@@ -272,6 +272,7 @@ class QxsConnection(models.Model):
             default_income_account=(conn.default_income_account or "").strip(),
             request_salt=self.env["ir.config_parameter"].sudo().get_param("database.uuid", ""),
             label=conn.display_name,
+            lang=self.env.lang or "",
         )
 
     def _qxs_adapter(self):

@@ -1,13 +1,12 @@
 from odoo import fields, models
 
-from .. import const
 
-
-def remote_account_domain(role, connection="id"):
+def remote_account_domain(types_by_provider, connection="id"):
     """Domain (for a view) of the loaded accounts of the connection ``connection`` names whose
-    type fits ``role`` ("income" or a journal role of const.JOURNAL_ACCOUNT_TYPES). The types of
-    every provider are listed: a connection's accounts only carry its own provider's types."""
-    types = sorted({t for roles in const.ACCOUNT_ROLE_TYPES.values() for t in roles[role]})
+    type is one of ``types_by_provider`` ({provider code: account types}, e.g.
+    const.INCOME_ACCOUNT_TYPES). The types of every provider are listed: a connection's accounts
+    only carry its own provider's types."""
+    types = sorted({t for provider_types in types_by_provider.values() for t in provider_types})
     return f"[('connection_id', '=', {connection}), ('account_type', 'in', {types!r})]"
 
 

@@ -298,6 +298,7 @@ class QxsSyncRecord(models.Model):
         Binding._remember(connection, "customer", outcome.customers)
         Binding._forget(connection, "customer", outcome.forget_customers)
         Binding._remember(connection, "item", outcome.items)
+        Binding._forget(connection, "item", outcome.forget_items)
         connection._qxs_store_limits(outcome.limits)
         for rec in self:
             rec._qxs_apply_result_isolated(

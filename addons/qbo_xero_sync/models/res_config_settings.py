@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from .. import const
 from .qxs_remote_account import apply_picked_accounts, remote_account_domain
 
 
@@ -15,7 +16,7 @@ class ResConfigSettings(models.TransientModel):
     qxs_default_income_account_id = fields.Many2one(
         related="company_id.qxs_connection_id.default_income_account_id",
         readonly=False,
-        domain=remote_account_domain("income", connection="qxs_connection_id"),
+        domain=remote_account_domain(const.INCOME_ACCOUNT_TYPES, connection="qxs_connection_id"),
     )
     qxs_default_revenue_code = fields.Char(
         related="company_id.qxs_connection_id.default_revenue_code", readonly=False

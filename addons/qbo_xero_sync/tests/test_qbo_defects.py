@@ -1,12 +1,12 @@
 """Regression tests of the QuickBooks adapter's defects (wave 2), through python-quickbooks over
 HTTP against the emulator: each failed before its fix."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from odoo.tests import tagged
 
-from ..adapters import Job, Result
-from ..exceptions import GONE, RETRY, USER, SyncError
+from ..adapters import Result
+from ..exceptions import GONE, USER, SyncError
 from .common import QxsCase
 
 # A non-US company's GST code and rate (read-only lists: seeded as QuickBooks holds them).
@@ -301,49 +301,6 @@ class TestQboDefects(QxsCase):
             )
         ]
         self.assertEqual(self.adapter().parse_webhook(cloud), expected)
-
-    # ------------------------------------------------------------------ 6. journals
-    def journal_values(self, narration, account="Cost of Goods Sold"):
-        return {
-            "number": "COGS TEST/0001",
-            "date": date.today(),
-            "narration": narration,
-            "currency": "USD",
-            "lines": [
-                {
-                    "account_code": account,
-                    "role": "cogs",
-                    "debit": 12.5,
-                    "credit": 0.0,
-                    "description": "Lamps",
-                },
-                {
-                    "account_code": "Inventory Asset",
-                    "role": "inventory",
-                    "debit": 0.0,
-                    "credit": 12.5,
-                    "description": "Inventory",
-                },
-            ],
-        }
-
-    def test_journal_sent_with_a_lost_answer_is_updated_not_sent_twice(self):
-        adapter = self.adapter()
-        if not hasattr(adapter, "push_journals"):
-            self.skipTest("journals are sent by the COGS addon's adapter")
-        job = Job(key=1, kind="journal", values=self.journal_values("First narration"))
-        self.emulator.add_fault("drop_after_write", path="journalentry")
-        lost = adapter.push_journals([job]).results[job.key]
-        self.assertIsInstance(lost, SyncError)
-        self.assertEqual(lost.kind, RETRY)
-        self.assertEqual(len(self.emulator.objects("JournalEntry")), 1, "applied remotely")
-        # Before the retry, the narration changed (another request id).
-        job.values = self.journal_values("Second narration")
-        result = self.adapter().push_journals([job]).results[job.key]
-        [journal] = self.emulator.objects("JournalEntry")
-        self.assertEqual(result.remote_id, journal["Id"], "never a second journal")
-        self.assertEqual(journal["PrivateNote"], "Second narration")
-        self.assertEqual(journal["SyncToken"], "1")
 
     # ------------------------------------------------------------------ 7. void without id
     def test_void_without_remote_id_looks_the_document_up_by_number(self):

@@ -1,8 +1,7 @@
 """Checks of a journal's accounts that every provider shares, made before any write."""
 
-from odoo import _
-
 from odoo.addons.qbo_xero_sync import const
+from odoo.addons.qbo_xero_sync.adapters.i18n import _
 from odoo.addons.qbo_xero_sync.exceptions import SyncError
 
 # The provider account types a journal line's account must have, per provider and line role.
@@ -10,6 +9,11 @@ JOURNAL_ACCOUNT_TYPES = {
     "qbo": {"cogs": ("Cost of Goods Sold",), "inventory": ("Other Current Asset",)},
     "xero": {"cogs": ("DIRECTCOSTS",), "inventory": ("INVENTORY", "CURRENT")},
 }
+
+
+def role_types(role):
+    """{provider code: account types} a journal line of ``role`` needs (for account pickers)."""
+    return {provider: roles[role] for provider, roles in JOURNAL_ACCOUNT_TYPES.items()}
 
 
 def check_journal(provider_code, vals, account_types):

@@ -6,8 +6,8 @@ Journal jobs have ``kind`` "journal" and the values of a COGS record's ``_qxs_jo
 
 from odoo.addons.qbo_xero_sync import const
 from odoo.addons.qbo_xero_sync.adapters import Outcome, Result
+from odoo.addons.qbo_xero_sync.adapters.i18n import _
 from odoo.addons.qbo_xero_sync.adapters.qbo import QboAdapter
-from odoo.addons.qbo_xero_sync.adapters.qbo.i18n import _
 from odoo.addons.qbo_xero_sync.exceptions import GONE, SyncError
 
 from .journal_checks import check_journal

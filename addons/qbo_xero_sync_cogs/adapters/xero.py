@@ -11,9 +11,8 @@ from xero_python.accounting import (
 )
 from xero_python.api_client.serializer import serialize
 
-from odoo import _
-
 from odoo.addons.qbo_xero_sync.adapters import Outcome, Result
+from odoo.addons.qbo_xero_sync.adapters.i18n import _
 from odoo.addons.qbo_xero_sync.adapters.xero import XeroAdapter
 from odoo.addons.qbo_xero_sync.adapters.xero.client import element_errors, enum_value, quote
 from odoo.addons.qbo_xero_sync.exceptions import SyncError

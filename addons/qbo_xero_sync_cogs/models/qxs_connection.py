@@ -6,6 +6,7 @@ from odoo import _, api, fields, models
 
 from odoo.addons.qbo_xero_sync.models.qxs_remote_account import remote_account_domain
 
+from ..adapters.journal_checks import role_types
 from .account_move import COGS_TYPES
 
 _logger = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class QxsConnection(models.Model):
         string="COGS account from the chart",
         compute="_compute_remote_account_pickers",
         inverse="_inverse_remote_account_pickers",
-        domain=remote_account_domain("cogs"),
+        domain=remote_account_domain(role_types("cogs")),
         help="Pick the COGS account among the accounts loaded from the provider.",
     )
     inventory_account_id = fields.Many2one(
@@ -37,7 +38,7 @@ class QxsConnection(models.Model):
         string="Inventory account from the chart",
         compute="_compute_remote_account_pickers",
         inverse="_inverse_remote_account_pickers",
-        domain=remote_account_domain("inventory"),
+        domain=remote_account_domain(role_types("inventory")),
         help="Pick the inventory asset account among the accounts loaded from the provider.",
     )
     cogs_start_date = fields.Date(

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 
 from odoo.addons.qbo_xero_sync.models.qxs_remote_account import remote_account_domain
 
+from ..adapters.journal_checks import role_types
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -15,12 +17,12 @@ class ResConfigSettings(models.TransientModel):
     qxs_cogs_account_id = fields.Many2one(
         related="company_id.qxs_connection_id.cogs_account_id",
         readonly=False,
-        domain=remote_account_domain("cogs", connection="qxs_connection_id"),
+        domain=remote_account_domain(role_types("cogs"), connection="qxs_connection_id"),
     )
     qxs_inventory_account_id = fields.Many2one(
         related="company_id.qxs_connection_id.inventory_account_id",
         readonly=False,
-        domain=remote_account_domain("inventory", connection="qxs_connection_id"),
+        domain=remote_account_domain(role_types("inventory"), connection="qxs_connection_id"),
     )
     qxs_cogs_start_date = fields.Date(
         related="company_id.qxs_connection_id.cogs_start_date", readonly=False

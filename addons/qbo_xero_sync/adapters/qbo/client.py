@@ -22,7 +22,7 @@ from quickbooks.exceptions import AuthorizationException, QuickbooksException
 
 from ... import const
 from ...exceptions import AUTH, GONE, RETRY, USER, SyncError
-from .i18n import _
+from ..i18n import _
 
 _logger = logging.getLogger(__name__)
 

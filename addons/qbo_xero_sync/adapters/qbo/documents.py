@@ -5,7 +5,7 @@ import logging
 from ... import const
 from ...exceptions import GONE, USER, SyncError
 from ..base import Outcome, Result
-from .i18n import _
+from ..i18n import _
 from .mapping import display_name
 
 _logger = logging.getLogger(__name__)
@@ -208,6 +208,7 @@ class QboDocumentsMixin:
         for code in [c for c, item_id in self.known_items.items() if item_id in items]:
             del self.known_items[code]
             outcome.items.pop(code, None)
+            outcome.forget_items.add(code)
         out = {}
         for job, payload in refused:
             partner = job.values["partner"]

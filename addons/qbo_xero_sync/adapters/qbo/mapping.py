@@ -2,8 +2,8 @@
 
 from ... import const
 from ...exceptions import SyncError
+from ..i18n import _
 from .client import quote
-from .i18n import _
 
 
 def display_name(partner):

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 from ... import const
 from ...exceptions import GONE, SyncError
 from ..base import Changes, Outcome, RemoteState
+from ..i18n import _
 from .client import utc
 from .documents import ENTITY
-from .i18n import _
 
 KIND = {"Invoice": "invoice", "CreditMemo": "credit_note", "Payment": "other"}
 # A change data capture answer holds at most 1,000 objects, cut silently (Intuit's CDC page).

@@ -26,10 +26,9 @@ from xero_python.exceptions import (
     RateLimitException,
 )
 
-from odoo import _
-
 from ... import const
 from ...exceptions import AUTH, GONE, RETRY, USER, SyncError
+from ..i18n import _
 
 _logger = logging.getLogger(__name__)
 

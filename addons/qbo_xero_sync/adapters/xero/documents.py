@@ -20,11 +20,10 @@ from xero_python.accounting import (
 )
 from xero_python.api_client.serializer import serialize
 
-from odoo import _
-
 from ... import const
 from ...exceptions import GONE, SyncError
 from ..base import Outcome, Result
+from ..i18n import _
 from .client import element_errors
 
 # kind -> (AccountingApi method that updates or creates many, body wrapper, answer attribute)

@@ -3,10 +3,9 @@
 from xero_python.accounting import Contact, Contacts
 from xero_python.api_client.serializer import serialize
 
-from odoo import _
-
 from ... import const
 from ...exceptions import SyncError
+from ..i18n import _
 from .client import element_errors, enum_value, quote
 
 

@@ -8,9 +8,8 @@ from xero_python.api_client.oauth2 import TokenApi
 from xero_python.exceptions import ApiException
 from xero_python.identity import IdentityApi
 
-from odoo import _
-
 from ...exceptions import AUTH, RETRY, SyncError
+from ..i18n import _
 from .client import TIMEOUT
 
 
