@@ -38,7 +38,7 @@ if [ "${1:-}" = "--campaign" ]; then
     # violation with its reduced sequence are printed; exit 1 on a violation.
     steps=${2:-5000}
     shift $(( $# >= 2 ? 2 : 1 ))
-    seed=${QXS_CAMPAIGN_SEED:-}
+    seed=${QXS_CAMPAIGN_SEED:-random}
     if [ "${1:-}" = "--seed" ]; then seed=${2:-}; fi
     case "$steps" in ''|*[!0-9]*) die "--campaign takes a number of steps (got '$steps')." ;; esac
     say "Campaign: $steps steps per provider${seed:+, seed $seed}, on $BENCH_DB (log: $logdir/campaign.log)"

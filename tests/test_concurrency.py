@@ -158,7 +158,7 @@ def _worker_prepare_xero(env, args):
 
 def _worker_token(env, args):
     conn = env["qxs.connection"].browse(args["connection_id"])
-    return {"token": conn._qxs_access_token()}
+    return {"token": conn._access_token()}
 
 
 def _worker_sync(env, args):

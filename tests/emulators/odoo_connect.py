@@ -70,7 +70,7 @@ def connect_company(
     else:
         connection = env["qxs.connection"].create(vals)
     connection.write(
-        connection._qxs_token_values(tokens)
+        connection._token_values(tokens)
         | {
             "state": "connected",
             "remote_org_id": tokens.get("realm_id") or tokens.get("tenant_id"),

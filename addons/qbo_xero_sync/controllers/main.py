@@ -16,7 +16,7 @@ class QxsController(http.Controller):
 
     @http.route("/qbo_xero_sync/oauth/callback", type="http", auth="user", methods=["GET"])
     def oauth_callback(self, state=None, code=None, error=None, **params):
-        connection = request.env["qxs.connection"]._qxs_check_oauth_state(state)
+        connection = request.env["qxs.connection"]._check_oauth_state(state)
         if error or not code:
             raise UserError(
                 _(
@@ -26,7 +26,7 @@ class QxsController(http.Controller):
                 )
             )
         try:
-            connection._qxs_finish_oauth(code, params)
+            connection._finish_oauth(code, params)
         except SyncError as exc:
             raise UserError(exc.message) from exc
         return request.redirect(f"/odoo/action-qbo_xero_sync.action_qxs_connection/{connection.id}")
@@ -44,8 +44,6 @@ class QxsController(http.Controller):
         env = request.env(su=True)
         if provider not in ("qbo", "xero"):
             raise Forbidden()
-        if not env["qxs.connection"]._qxs_handle_webhook(
-            provider, raw, request.httprequest.headers
-        ):
+        if not env["qxs.connection"]._handle_webhook(provider, raw, request.httprequest.headers):
             return request.make_response("", status=401)
         return request.make_response("", status=200)

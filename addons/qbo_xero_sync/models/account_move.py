@@ -103,10 +103,10 @@ class AccountMove(models.Model):
     def _qxs_enqueue_documents(self):
         """Record that posted customer invoices and credit notes must be sent (no network)."""
         for move in self.filtered(lambda m: m.move_type in SYNCED_TYPES):
-            connection = self.env["qxs.connection"].sudo()._qxs_for_company(move.company_id)
+            connection = self.env["qxs.connection"].sudo()._for_company(move.company_id)
             if not connection:
                 continue
-            self.env["qxs.sync.record"]._qxs_enqueue(
+            self.env["qxs.sync.record"]._enqueue(
                 connection, move, skip_reason=move._qxs_skip_reason()
             )
 
@@ -117,7 +117,7 @@ class AccountMove(models.Model):
 
     def _qxs_enqueue_void(self):
         for move in self:
-            move._qxs_document_record()._qxs_void_or_skip()
+            move._qxs_document_record()._void_or_skip()
 
     # ------------------------------------------------------------------ actions
     def action_qxs_retry(self):
@@ -183,18 +183,6 @@ class AccountMove(models.Model):
             return paid
         if self.state != "posted":
             return paid
-        if self.payment_state in ("paid", "in_payment"):
-            # Odoo's own payments closed it (they are not sent to the provider): the customer
-            # may have paid twice; an accountant decides.
-            self.message_post(
-                body=_(
-                    "A payment of %(amount)s was received in %(p)s, but Odoo's own payments "
-                    "already paid this invoice: check whether the customer paid twice.",
-                    amount=currency.format(new_amount),
-                    p=provider,
-                )
-            )
-            return paid
         journal = connection.payment_journal_id
         if not journal:
             self.message_post(
@@ -210,8 +198,8 @@ class AccountMove(models.Model):
         date = remote.payment_date or fields.Date.context_today(self)
         residual = self.amount_residual
         if currency.is_zero(residual):
-            # Credited in Odoo (e.g. reversed) while the customer paid remotely: the cash is
-            # the customer's, as an open credit, exactly as the provider keeps it.
+            # Paid or credited in Odoo while the customer paid remotely: the cash is the
+            # customer's, as an open credit, exactly as the provider keeps it.
             payment = self.env["account.payment"].create(
                 {
                     "payment_type": "inbound",
@@ -225,14 +213,20 @@ class AccountMove(models.Model):
                 }
             )
             payment.action_post()
-            self.message_post(
-                body=_(
-                    "Payment of %(amount)s received in %(p)s registered as the customer's "
-                    "credit: nothing is left to pay on this invoice in Odoo.",
-                    amount=currency.format(new_amount),
-                    p=provider,
-                )
+            body = _(
+                "Payment of %(amount)s received in %(p)s registered as the customer's credit: "
+                "nothing is left to pay on this invoice in Odoo.",
+                amount=currency.format(new_amount),
+                p=provider,
             )
+            if self.payment_state in ("paid", "in_payment"):
+                # Payments registered in Odoo are not sent to the provider: the same money may
+                # have been recorded on both sides.
+                body += " " + _(
+                    "Payments registered in Odoo also paid it: check whether the customer paid "
+                    "twice."
+                )
+            self.message_post(body=body)
             return paid
         amount = new_amount
         gap = residual - amount

@@ -165,7 +165,7 @@ class QxsConnection(models.Model):
             url = urlsplit(conn.custom_base_url or "")
             if url.scheme not in ("http", "https") or not url.hostname:
                 raise ValidationError(_("The custom base URL must look like https://host[:port]."))
-            if url.scheme == "http" and not conn._qxs_is_loopback():
+            if url.scheme == "http" and not conn._is_loopback():
                 raise ValidationError(
                     _("Plain http is only allowed for a local emulator (127.0.0.1 or localhost).")
                 )
@@ -233,7 +233,7 @@ class QxsConnection(models.Model):
             conn.redirect_uri = base.rstrip("/") + "/qbo_xero_sync/oauth/callback"
 
     # ------------------------------------------------------------------ helpers
-    def _qxs_check_admin(self):
+    def _check_admin(self):
         """Connecting, disconnecting and other calls made on a user's request change what the
         provider and Odoo hold: Settings administrators only, checked before any call (so that
         nothing happens remotely that Odoo could not record)."""
@@ -246,17 +246,17 @@ class QxsConnection(models.Model):
             )
         self.check_access("write")
 
-    def _qxs_is_loopback(self):
+    def _is_loopback(self):
         host = urlsplit(self.custom_base_url or "").hostname or ""
         return self.environment == "custom" and host in ("127.0.0.1", "localhost", "::1")
 
-    def _qxs_adapter_class(self):
+    def _adapter_class(self):
         """The adapter class of this connection. Other addons may choose a subclass (e.g. the
         COGS addon's, which also sends journals)."""
         self.ensure_one()
         return adapter_class(self.provider)
 
-    def _qxs_settings(self):
+    def _settings(self):
         """The plain values an adapter knows of this connection (read once, as superuser)."""
         conn = self.sudo()
         return Settings(
@@ -275,23 +275,21 @@ class QxsConnection(models.Model):
             lang=self.env.lang or "",
         )
 
-    def _qxs_adapter(self):
+    def _adapter(self):
         """The provider adapter of this connection (the one place that builds adapters): it
         gets plain settings, a function that gives a valid access token, and the remote items
         already known."""
         self.ensure_one()
         items = self.env["qxs.binding"].sudo()._known(self, "item")
-        return self._qxs_adapter_class()(
-            self._qxs_settings(), access_token=self._qxs_access_token, items=items
-        )
+        return self._adapter_class()(self._settings(), access_token=self._access_token, items=items)
 
-    def _qxs_store_limits(self, limits):
+    def _store_limits(self, limits):
         """Show the provider's remaining call budget on the connection, written in its own
         transaction: the sending one may be older than a token refresh committed meanwhile
         (a serialization failure)."""
         if not limits or "day_remaining" not in limits:
             return
-        with self._qxs_independent_env() as env:
+        with self._independent_env() as env:
             env["qxs.connection"].browse(self.id).write(
                 {
                     "rate_day_remaining": limits["day_remaining"],
@@ -300,14 +298,14 @@ class QxsConnection(models.Model):
             )
 
     @api.model
-    def _qxs_for_company(self, company):
+    def _for_company(self, company):
         return self.search(
             [("company_id", "=", company.id), ("state", "in", ("connected", "reconnect"))],
             limit=1,
         )
 
     # ------------------------------------------------------------------ OAuth
-    def _qxs_oauth_token(self):
+    def _oauth_token(self):
         """The HMAC of the pending consent: this connection, the user, the company, the nonce
         and its issue time (a state can neither be forged, nor moved to another user, nor
         used again once the nonce is spent)."""
@@ -324,7 +322,7 @@ class QxsConnection(models.Model):
             ),
         )
 
-    def _qxs_oauth_state(self):
+    def _oauth_state(self):
         """A new ``state`` for the provider's consent page (CSRF protection); it replaces any
         earlier one of this connection."""
         self.ensure_one()
@@ -334,10 +332,10 @@ class QxsConnection(models.Model):
                 "oauth_state_date": fields.Datetime.now(),
             }
         )
-        return f"{self.id}.{self._qxs_oauth_token()}"
+        return f"{self.id}.{self._oauth_token()}"
 
     @api.model
-    def _qxs_check_oauth_state(self, state):
+    def _check_oauth_state(self, state):
         """The connection that ``state`` was issued for, to this user, less than
         const.OAUTH_STATE_MINUTES ago and not used yet; the nonce is spent."""
         conn_id, _sep, token = (state or "").partition(".")
@@ -349,7 +347,7 @@ class QxsConnection(models.Model):
                     "click Connect again."
                 )
             )
-        if not token or not consteq(conn._qxs_oauth_token(), token):
+        if not token or not consteq(conn._oauth_token(), token):
             raise UserError(
                 _(
                     "The authorisation answer does not match this user and connection, or a "
@@ -371,20 +369,20 @@ class QxsConnection(models.Model):
 
     def action_connect(self):
         self.ensure_one()
-        self._qxs_check_admin()
+        self._check_admin()
         conn = self.sudo()
         if not (conn.client_id and conn.client_secret):
             raise UserError(_("Set the app's client ID and client secret before connecting."))
-        url = self._qxs_adapter().authorize_url(self._qxs_oauth_state(), self.redirect_uri)
+        url = self._adapter().authorize_url(self._oauth_state(), self.redirect_uri)
         return {"type": "ir.actions.act_url", "url": url, "target": "self"}
 
-    def _qxs_finish_oauth(self, code, params):
+    def _finish_oauth(self, code, params):
         """Called by the OAuth controller with the provider's code: store tokens and company."""
         self.ensure_one()
-        self._qxs_check_admin()
-        adapter = self._qxs_adapter()
+        self._check_admin()
+        adapter = self._adapter()
         tokens = adapter.exchange_code(code, params, self.redirect_uri)
-        vals = {**self._qxs_token_values(tokens), "state": "connected", "last_error": False}
+        vals = {**self._token_values(tokens), "state": "connected", "last_error": False}
         if tokens.get("org_id"):
             vals["remote_org_id"] = tokens["org_id"]
         self.sudo().write(vals)
@@ -396,9 +394,9 @@ class QxsConnection(models.Model):
         if orgs and (len(orgs) == 1 or self.remote_org_id not in [o["id"] for o in orgs]):
             self.write({"remote_org_id": orgs[0]["id"], "remote_org_name": orgs[0]["name"]})
         self.message_post(body=_("Connected to %(org)s.", org=self.remote_org_name or "?"))
-        self._qxs_resume_queue()
+        self._resume_queue()
 
-    def _qxs_resume_queue(self):
+    def _resume_queue(self):
         """Documents that waited for the connection are sent now."""
         waiting = (
             self.env["qxs.sync.record"]
@@ -409,10 +407,10 @@ class QxsConnection(models.Model):
         self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
 
     def action_disconnect(self):
-        self._qxs_check_admin()
+        self._check_admin()
         for conn in self:
             with contextlib.suppress(SyncError):
-                conn._qxs_adapter().revoke(conn.sudo().refresh_token or conn.sudo().access_token)
+                conn._adapter().revoke(conn.sudo().refresh_token or conn.sudo().access_token)
             conn.sudo().write(
                 {
                     "access_token": False,
@@ -425,7 +423,7 @@ class QxsConnection(models.Model):
 
     def action_sync_now(self):
         """Ask the sync cron to run now (it runs outside this transaction)."""
-        self._qxs_check_admin()
+        self._check_admin()
         self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
         self.env.ref("qbo_xero_sync.ir_cron_qxs_poll")._trigger()
         return {
@@ -437,10 +435,10 @@ class QxsConnection(models.Model):
     def action_reread_statuses(self):
         """Read the status of every synced document again (e.g. after an outage longer than
         the provider keeps its changes); the sync cron does it in the background."""
-        self._qxs_check_admin()
+        self._check_admin()
         count = 0
         for conn in self:
-            count += self.env["qxs.sync.record"]._qxs_enqueue_reread(conn) or 0
+            count += self.env["qxs.sync.record"]._enqueue_reread(conn) or 0
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -459,17 +457,17 @@ class QxsConnection(models.Model):
 
     def action_load_remote_accounts(self):
         self.ensure_one()
-        self._qxs_check_admin()
-        self._qxs_load_remote_accounts()
+        self._check_admin()
+        self._load_remote_accounts()
 
-    def _qxs_load_remote_accounts(self):
+    def _load_remote_accounts(self):
         """Replace the loaded accounts by the provider's active accounts (one call, on an
         administrator's request)."""
         self.ensure_one()
         Account = self.env["qxs.remote.account"]
         Account.check_access("create")  # no call on behalf of who can't store the answer
         try:
-            accounts = self._qxs_adapter().list_accounts()
+            accounts = self._adapter().list_accounts()
         except SyncError as exc:
             raise UserError(exc.message) from exc
         self.remote_account_ids.unlink()
@@ -500,7 +498,7 @@ class QxsConnection(models.Model):
         return action
 
     @staticmethod
-    def _qxs_token_values(tokens):
+    def _token_values(tokens):
         vals = {"access_token": tokens["access_token"]}
         if tokens.get("refresh_token"):
             vals["refresh_token"] = tokens["refresh_token"]
@@ -511,7 +509,7 @@ class QxsConnection(models.Model):
 
     # ------------------------------------------------------------------ tokens
     @contextlib.contextmanager
-    def _qxs_independent_env(self):
+    def _independent_env(self):
         """An environment whose writes are committed at once, whatever happens to the caller's
         transaction (a rotated refresh token must never be lost to a rollback). In tests, where
         nothing may be committed, a savepoint of the test transaction stands in for it."""
@@ -525,7 +523,7 @@ class QxsConnection(models.Model):
             with self.env.cr.savepoint():
                 yield self.env(su=True)
 
-    def _qxs_token_valid(self):
+    def _token_valid(self):
         conn = self.sudo()
         margin = timedelta(seconds=const.TOKEN_REFRESH_MARGIN)
         return bool(
@@ -534,16 +532,16 @@ class QxsConnection(models.Model):
             and conn.token_expiry > fields.Datetime.now() + margin
         )
 
-    def _qxs_access_token(self, force_refresh=False):
+    def _access_token(self, force_refresh=False):
         """A valid access token, refreshed under a row lock when it is about to expire."""
         self.ensure_one()
-        if not force_refresh and self._qxs_token_valid():
+        if not force_refresh and self._token_valid():
             return self.sudo().access_token
         if self.state not in ("connected", "reconnect") or not self.sudo().refresh_token:
             raise SyncError(_("%s is not connected.", self.display_name), kind=AUTH)
         stale = self.sudo().access_token
         error = None
-        with self._qxs_independent_env() as env:
+        with self._independent_env() as env:
             env.cr.execute("SET LOCAL lock_timeout = '15s'")
             # NO KEY UPDATE: refreshers wait for each other, while rows referring to the
             # connection can still be inserted (FOR UPDATE made the caller's later inserts of
@@ -554,15 +552,15 @@ class QxsConnection(models.Model):
             conn = env["qxs.connection"].browse(self.id)
             conn.invalidate_recordset()
             # Another worker may have refreshed while we waited for the lock: use its token.
-            if conn._qxs_token_valid() and conn.access_token != stale:
+            if conn._token_valid() and conn.access_token != stale:
                 token = conn.access_token
             else:
                 try:
-                    adapter = conn._qxs_adapter_class()(conn._qxs_settings())
+                    adapter = conn._adapter_class()(conn._settings())
                     tokens = adapter.refresh_tokens(conn.refresh_token)
                     conn.write(
                         {
-                            **self._qxs_token_values(tokens),
+                            **self._token_values(tokens),
                             "state": "connected",
                             "last_error": False,
                         }
@@ -572,7 +570,7 @@ class QxsConnection(models.Model):
                     error = exc
                     if exc.kind != RETRY:
                         conn.write({"state": "reconnect", "last_error": exc.message})
-                        conn._qxs_notify_reconnect(exc.message)
+                        conn._notify_reconnect(exc.message)
         self.invalidate_recordset()
         if error and error.kind == RETRY:
             raise error
@@ -589,24 +587,22 @@ class QxsConnection(models.Model):
 
     # ------------------------------------------------------------------ webhooks
     @api.model
-    def _qxs_handle_webhook(self, provider, raw, headers):
+    def _handle_webhook(self, provider, raw, headers):
         """Verify a webhook against every connection of the provider; enqueue reads of the
         documents it names. Returns False when no connection's key verifies the signature."""
         conns = self.sudo().search([("provider", "=", provider), ("webhook_key", "!=", False)])
-        verified = conns.filtered(lambda c: c._qxs_adapter().verify_webhook(raw, headers))
+        verified = conns.filtered(lambda c: c._adapter().verify_webhook(raw, headers))
         if not verified:
             return False
         try:
             payload = json.loads(raw or b"{}")
         except ValueError:
             return True  # signed but unreadable: nothing to do
-        by_org = verified[:1]._qxs_adapter().parse_webhook(payload)
+        by_org = verified[:1]._adapter().parse_webhook(payload)
         for conn in verified:
             keys = by_org.get(conn.remote_org_id) or set()
             documents = {(kind, rid) for kind, rid in keys if kind != "other"}
-            pulled = (
-                self.env["qxs.sync.record"]._qxs_enqueue_pull(conn, documents) if documents else []
-            )
+            pulled = self.env["qxs.sync.record"]._enqueue_pull(conn, documents) if documents else []
             if len(pulled) < len(keys):
                 # Another kind of entity (e.g. a payment) or no synced document of that kind
                 # and id: polling finds what changed. Not otherwise: a poll racing the pull
@@ -614,7 +610,7 @@ class QxsConnection(models.Model):
                 self.env.ref("qbo_xero_sync.ir_cron_qxs_poll")._trigger()
         return True
 
-    def _qxs_notify_admins(self, body):
+    def _notify_admins(self, body):
         """A note on the connection that reaches its company's Settings administrators."""
         self.ensure_one()
         admins = self.env.ref("base.group_system").users.filtered(
@@ -624,7 +620,7 @@ class QxsConnection(models.Model):
             body=body, partner_ids=admins.partner_id.ids, subtype_xmlid="mail.mt_note"
         )
 
-    def _qxs_notify_reconnect(self, message):
-        self._qxs_notify_admins(
+    def _notify_reconnect(self, message):
+        self._notify_admins(
             _("Reconnect needed: %(msg)s. Open the connection and click Reconnect.", msg=message)
         )

@@ -18,6 +18,6 @@ class QxsConnectionTenant(models.Model):
 
     def action_use(self):
         self.ensure_one()
-        self.connection_id._qxs_check_admin()
+        self.connection_id._check_admin()
         self.connection_id.write({"remote_org_id": self.remote_id, "remote_org_name": self.name})
         self.connection_id.message_post(body=_("Now using the organisation %s.", self.name))

@@ -20,7 +20,7 @@ class QxsSyncRecord(models.Model):
     """The queue and the binding in one: one record per (connection, purpose, Odoo record).
 
     Posting only records intent here (state ``pending``); the cron sends pending records outside
-    any user transaction, and one method (:meth:`_qxs_apply_result`) writes every outcome back.
+    any user transaction, and one method (:meth:`_apply_result`) writes every outcome back.
     """
 
     _name = "qxs.sync.record"
@@ -76,13 +76,13 @@ class QxsSyncRecord(models.Model):
 
     def _compute_remote_url(self):
         for rec in self:
-            rec.remote_url = rec.remote_id and rec.connection_id._qxs_adapter().remote_url(
-                rec._qxs_kind(), rec.remote_id
+            rec.remote_url = rec.remote_id and rec.connection_id._adapter().remote_url(
+                rec._kind(), rec.remote_id
             )
 
     # ------------------------------------------------------------------ enqueue
     @api.model
-    def _qxs_enqueue(self, connection, target, purpose="document", action="push", skip_reason=None):
+    def _enqueue(self, connection, target, purpose="document", action="push", skip_reason=None):
         """Record the intent to send ``target`` (or void it); return the sync record."""
         rec = self.sudo().search(
             [
@@ -133,20 +133,20 @@ class QxsSyncRecord(models.Model):
             self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
         return rec
 
-    def _qxs_void_or_skip(self, on_cancel=True):
+    def _void_or_skip(self, on_cancel=True):
         """Void what may exist remotely, else skip (the Odoo record was cancelled, or a user
         asked to void it: ``on_cancel`` False, which ignores the "Void when cancelled" option).
 
         A record without a remote id may still exist there (its answer may have been lost):
         the void looks it up by number first, and only when it is not found is the record
-        "cancelled before it was sent" (see :meth:`_qxs_apply_error`)."""
+        "cancelled before it was sent" (see :meth:`_apply_error`)."""
         for rec in self.sudo():
             if rec.state == "remote_deleted" or rec.remote_status in ("voided", "deleted"):
                 continue
             if rec.state == "skipped" and not rec.remote_id:
                 continue  # never sent (e.g. a No sync channel)
             if rec.connection_id.void_on_cancel or not on_cancel:
-                rec._qxs_enqueue(rec.connection_id, rec._qxs_target(), rec.purpose, "void")
+                rec._enqueue(rec.connection_id, rec._target(), rec.purpose, "void")
             elif not rec.remote_id:
                 rec.write(
                     {
@@ -155,12 +155,12 @@ class QxsSyncRecord(models.Model):
                     }
                 )
 
-    def _qxs_target(self):
+    def _target(self):
         self.ensure_one()
         return self.env[self.res_model].browse(self.res_id)
 
     # ------------------------------------------------------------------ the queue
-    def _qxs_due_domain(self):
+    def _due_domain(self):
         return [
             ("state", "=", "pending"),
             "|",
@@ -168,7 +168,7 @@ class QxsSyncRecord(models.Model):
             ("next_attempt", "<=", fields.Datetime.now()),
         ]
 
-    def _qxs_lock_group(self, seen_ids):
+    def _lock_group(self, seen_ids):
         """Lock the next group of due records (one connection, purpose and action).
 
         One worker at a time sends a connection's records: a transaction-level advisory lock on
@@ -214,12 +214,12 @@ class QxsSyncRecord(models.Model):
                    AND NOT (id = ANY(%s))
                  ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
                 """,
-                [now, conn_id, purpose, action, list(seen_ids), self._qxs_group_size(conn_id)],
+                [now, conn_id, purpose, action, list(seen_ids), self._group_size(conn_id)],
             )
             return self.browse([r[0] for r in self.env.cr.fetchall()])
         return self.browse()
 
-    def _qxs_group_size(self, connection_id):
+    def _group_size(self, connection_id):
         provider = self.env["qxs.connection"].browse(connection_id).provider
         return const.XERO_BATCH_SIZE if provider == "xero" else const.QBO_BATCH_SIZE
 
@@ -231,18 +231,18 @@ class QxsSyncRecord(models.Model):
         refreshed = set()
         adapters = {}
         while len(seen) < limit:
-            group = self._qxs_lock_group(seen)
+            group = self._lock_group(seen)
             if not group:
                 break
             conn = group.connection_id
-            if can_commit and conn.id not in refreshed and not conn._qxs_token_valid():
+            if can_commit and conn.id not in refreshed and not conn._token_valid():
                 # Take the group again in a new transaction that sees the refreshed token.
                 refreshed.add(conn.id)
-                self._qxs_refresh_before_work(conn)
+                self._refresh_before_work(conn)
                 continue
             seen.update(group.ids)
             # In the documents' company: revenue codes and billing accounts are per company.
-            group.with_company(group.connection_id.company_id)._qxs_process_group(adapters)
+            group.with_company(group.connection_id.company_id)._process_group(adapters)
             if can_commit:
                 # One commit per sent group, as account's own sending cron does: what was
                 # sent must be recorded even if a later group fails.
@@ -252,14 +252,14 @@ class QxsSyncRecord(models.Model):
         return len(seen)
 
     @api.model
-    def _qxs_refresh_before_work(self, conn):
+    def _refresh_before_work(self, conn):
         """Make sure of a valid token before a cron works for ``conn``: refresh it now (it is
         stored by its own transaction), then start a new transaction that sees it (a write to
         the connection in a transaction older than the refresh fails with a serialization
         error). False when the connection cannot be used now (the failure is recorded by the
         connection: reconnect needed, or retried later)."""
         try:
-            conn._qxs_access_token()
+            conn._access_token()
         except SyncError as exc:
             _logger.info("qbo_xero_sync: %s: %s", conn.display_name, exc.message)
             return False
@@ -267,16 +267,16 @@ class QxsSyncRecord(models.Model):
             self.env.cr.commit()  # pylint: disable=invalid-commit
         return True
 
-    def _qxs_process_group(self, adapters=None):
+    def _process_group(self, adapters=None):
         """Send one group (same connection, purpose and action) and write every outcome.
         ``adapters`` ({connection id: adapter}) keeps one adapter per connection for a whole
         cron run, so that what it read once (accounts, tax codes, items) is not read again."""
         connection = self.connection_id
         adapters = {} if adapters is None else adapters
         if connection.id not in adapters:
-            adapters[connection.id] = connection._qxs_adapter()
-        handler = self._qxs_handlers().get((self[:1].purpose, self[:1].action))
-        jobs, refused = self._qxs_jobs(strict=self[:1].action == "push")
+            adapters[connection.id] = connection._adapter()
+        handler = self._handlers().get((self[:1].purpose, self[:1].action))
+        jobs, refused = self._jobs(strict=self[:1].action == "push")
         outcome = Outcome(results=dict(refused))
         try:
             if jobs:
@@ -288,9 +288,9 @@ class QxsSyncRecord(models.Model):
             _logger.exception("qbo_xero_sync: unexpected error while sending %s", self)
             error = SyncError(_("Unexpected error: %s", exc))
             outcome.results.update(dict.fromkeys([job.key for job in jobs], error))
-        self._qxs_apply_outcome(outcome)
+        self._apply_outcome(outcome)
 
-    def _qxs_apply_outcome(self, outcome):
+    def _apply_outcome(self, outcome):
         """Write back all that an adapter answered: each record's outcome (in a savepoint of
         its own), the customers and items it found or created, the call budget left."""
         connection = self.connection_id
@@ -299,13 +299,13 @@ class QxsSyncRecord(models.Model):
         Binding._forget(connection, "customer", outcome.forget_customers)
         Binding._remember(connection, "item", outcome.items)
         Binding._forget(connection, "item", outcome.forget_items)
-        connection._qxs_store_limits(outcome.limits)
+        connection._store_limits(outcome.limits)
         for rec in self:
-            rec._qxs_apply_result_isolated(
+            rec._apply_result_isolated(
                 outcome.results.get(rec.id) or SyncError(_("No answer for this record."))
             )
 
-    def _qxs_handlers(self):
+    def _handlers(self):
         """(purpose, action) -> callable(adapter, jobs) -> Outcome. Extended by other modules
         (e.g. COGS journals)."""
         return {
@@ -314,7 +314,7 @@ class QxsSyncRecord(models.Model):
             ("document", "pull"): lambda adapter, jobs: adapter.read_states(jobs),
         }
 
-    def _qxs_jobs(self, strict=True):
+    def _jobs(self, strict=True):
         """(list of Job, {record id: SyncError}): what the adapter is given for these records,
         in their order. ``strict``: a mapping the provider would refuse (a product without a
         revenue code...) refuses the record before any call; voids and reads only need the
@@ -323,7 +323,7 @@ class QxsSyncRecord(models.Model):
         jobs, refused = [], {}
         for rec in self:
             try:
-                values = rec._qxs_job_values(strict)
+                values = rec._job_values(strict)
             except SyncError as exc:
                 refused[rec.id] = exc
                 continue
@@ -336,7 +336,7 @@ class QxsSyncRecord(models.Model):
             jobs.append(
                 Job(
                     key=rec.id,
-                    kind=rec._qxs_kind(),
+                    kind=rec._kind(),
                     values=values,
                     remote_id=rec.remote_id or None,
                     sync_token=rec.sync_token or None,
@@ -347,13 +347,13 @@ class QxsSyncRecord(models.Model):
             )
         return jobs, refused
 
-    def _qxs_job_values(self, strict=True):
+    def _job_values(self, strict=True):
         """The plain values of this record's Odoo document. Extended by other modules."""
         self.ensure_one()
         return self.move_id._qxs_document_values(self.connection_id, strict=strict)
 
     # ------------------------------------------------------------------ outcomes
-    def _qxs_apply_result_isolated(self, result):
+    def _apply_result_isolated(self, result):
         """Write one record's outcome inside a savepoint: whatever goes wrong while applying it
         in Odoo (a UserError, an access error, an answer nobody foresaw) is written on that
         record, visibly, and the other records of the run go on."""
@@ -361,13 +361,13 @@ class QxsSyncRecord(models.Model):
         self.last_attempt_date = fields.Datetime.now()
         try:
             with self.env.cr.savepoint():
-                self._qxs_apply_result(result)
+                self._apply_result(result)
         except Exception as exc:  # recorded on the record, never lost
             _logger.exception("qbo_xero_sync: could not apply the outcome of %s", self)
             self.invalidate_recordset()
-            self._qxs_record_failure(exc, result)
+            self._record_failure(exc, result)
 
-    def _qxs_record_failure(self, exc, result=None):
+    def _record_failure(self, exc, result=None):
         """The record goes to "error" with Odoo's own message; a remote id that the provider
         gave is kept (the document exists there), and the accountant gets an activity."""
         message = exc.args[0] if isinstance(exc, UserError) and exc.args else str(exc)
@@ -378,7 +378,7 @@ class QxsSyncRecord(models.Model):
             "attempts": self.attempts + 1,
             "last_error": _(
                 "Odoo could not apply what %(p)s answered: %(msg)s",
-                p=self._qxs_provider_label(),
+                p=self._provider_label(),
                 msg=message,
             ),
         }
@@ -389,16 +389,16 @@ class QxsSyncRecord(models.Model):
             vals["remote_number"] = result.remote_number or False
         with self.env.cr.savepoint():
             self.write(vals)
-            self._qxs_note_failure(vals["last_error"])
+            self._note_failure(vals["last_error"])
 
-    def _qxs_apply_result(self, result):
+    def _apply_result(self, result):
         """The one place where an outcome (success, failure, remote state) is written."""
         self.ensure_one()
         if isinstance(result, RemoteState):
-            self._qxs_apply_remote_state(result)
+            self._apply_remote_state(result)
             return
         if isinstance(result, SyncError):
-            self._qxs_apply_error(result)
+            self._apply_error(result)
             return
         vals = {
             "state": "synced",
@@ -410,29 +410,29 @@ class QxsSyncRecord(models.Model):
         for key in ("remote_id", "remote_number", "sync_token", "remote_status"):
             if getattr(result, key) is not None:
                 vals[key] = getattr(result, key)
-        target = self._qxs_target()
+        target = self._target()
         was_action = self.action
         if result.remote_total is not None:
             vals["remote_total"] = result.remote_total
-            vals["local_total"] = self._qxs_local_total()
+            vals["local_total"] = self._local_total()
             vals["total_mismatch"] = bool(
                 float_compare(result.remote_total, vals["local_total"], precision_digits=2)
             )
         self.write(vals)
-        self._qxs_clear_failure_activity()
-        self._qxs_after_success(target, was_action, result)
+        self._clear_failure_activity()
+        self._after_success(target, was_action, result)
 
-    def _qxs_local_total(self):
-        target = self._qxs_target()
+    def _local_total(self):
+        target = self._target()
         return target.amount_total if target._name == "account.move" else 0.0
 
-    def _qxs_after_success(self, target, action, result):
+    def _after_success(self, target, action, result):
         if action == "void":
-            body = _("Voided in %(provider)s.", provider=self._qxs_provider_label())
+            body = _("Voided in %(provider)s.", provider=self._provider_label())
         else:
             body = _(
                 "Sent to %(provider)s as %(number)s.",
-                provider=self._qxs_provider_label(),
+                provider=self._provider_label(),
                 number=self.remote_number or self.remote_id,
             )
         if result.message:
@@ -441,13 +441,13 @@ class QxsSyncRecord(models.Model):
             body += " " + _(
                 "Warning: the total in %(provider)s (%(remote)s) differs from Odoo's "
                 "(%(local)s); check the taxes.",
-                provider=self._qxs_provider_label(),
+                provider=self._provider_label(),
                 remote=self.remote_total,
                 local=self.local_total,
             )
-        self._qxs_note(body)
+        self._note(body)
 
-    def _qxs_apply_error(self, exc):
+    def _apply_error(self, exc):
         if exc.kind == GONE and self.action == "void":
             if not self.remote_id:
                 # The adapter looked it up by number: the document never got there.
@@ -459,10 +459,10 @@ class QxsSyncRecord(models.Model):
                         "next_attempt": False,
                     }
                 )
-                self._qxs_clear_failure_activity()
+                self._clear_failure_activity()
                 return
             # Nothing left to void: the document no longer exists remotely.
-            self._qxs_mark_deleted(_("The document no longer exists remotely."))
+            self._mark_deleted(_("The document no longer exists remotely."))
             return
         attempts = self.attempts + 1
         if exc.kind == GONE and self.remote_id and attempts < const.MAX_TRANSIENT_ATTEMPTS:
@@ -477,7 +477,7 @@ class QxsSyncRecord(models.Model):
                     "attempts": attempts,
                 }
             )
-            self._qxs_note(
+            self._note(
                 _(
                     "%(msg)s The remote document was deleted; it will be created anew.",
                     msg=exc.message,
@@ -510,9 +510,9 @@ class QxsSyncRecord(models.Model):
         noted = self.state == "error" and self.last_error == exc.message
         self.write({"state": "error", "attempts": attempts, "last_error": exc.message})
         if not noted:
-            self._qxs_note_failure(exc.message)
+            self._note_failure(exc.message)
 
-    def _qxs_mark_deleted(self, note):
+    def _mark_deleted(self, note):
         self.write(
             {
                 "state": "remote_deleted",
@@ -523,46 +523,46 @@ class QxsSyncRecord(models.Model):
                 "last_error": False,
             }
         )
-        self._qxs_clear_failure_activity()
-        self._qxs_note(note)
+        self._clear_failure_activity()
+        self._note(note)
 
     # ------------------------------------------------------------------ telling the users
-    def _qxs_note(self, body):
+    def _note(self, body):
         """A chatter note on the synced Odoo record, when it has a chatter."""
-        target = self._qxs_target()
+        target = self._target()
         if hasattr(target, "message_post") and target.exists():
             target.sudo().message_post(body=body)
 
-    def _qxs_note_failure(self, message):
+    def _note_failure(self, message):
         """A failure: a chatter note, and one activity for the accountant (not one per retry;
         it is closed when the document syncs)."""
-        self._qxs_note(_("Sync failed: %s", message))
-        target = self._qxs_target()
+        self._note(_("Sync failed: %s", message))
+        target = self._target()
         if not hasattr(target, "activity_schedule") or not target.exists():
             return
-        if self._qxs_failure_activities():
+        if self._failure_activities():
             return
         user = (getattr(target, "invoice_user_id", False) or self.env.user).sudo()
         if user.share or self.company_id not in user.company_ids:
             user = self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
         target.sudo().activity_schedule(
             "mail.mail_activity_data_todo",
-            summary=_("Fix the %s sync", self._qxs_provider_label()),
+            summary=_("Fix the %s sync", self._provider_label()),
             note=message,
             user_id=user.id,
         )
 
-    def _qxs_failure_activities(self):
-        target = self._qxs_target()
+    def _failure_activities(self):
+        target = self._target()
         if not hasattr(target, "activity_ids") or not target.exists():
             return self.env["mail.activity"]
-        summary = _("Fix the %s sync", self._qxs_provider_label())
+        summary = _("Fix the %s sync", self._provider_label())
         return target.sudo().activity_ids.filtered(lambda a: a.summary == summary)
 
-    def _qxs_clear_failure_activity(self):
-        self._qxs_failure_activities().unlink()
+    def _clear_failure_activity(self):
+        self._failure_activities().unlink()
 
-    def _qxs_provider_label(self):
+    def _provider_label(self):
         return dict(const.PROVIDERS)[self.connection_id.provider]
 
     # ------------------------------------------------------------------ status back
@@ -580,32 +580,32 @@ class QxsSyncRecord(models.Model):
         for conn in conns:
             try:
                 if can_commit:
-                    self._qxs_poll_connection(conn)
+                    self._poll_connection(conn)
                 else:  # tests: a savepoint stands in for the transaction that is rolled back
                     with self.env.cr.savepoint():
-                        self._qxs_poll_connection(conn)
+                        self._poll_connection(conn)
             except Exception:  # logged; the next poll reads the same changes
                 _logger.exception("qbo_xero_sync: polling %s failed", conn.display_name)
                 if can_commit:
                     self.env.cr.rollback()  # pylint: disable=invalid-commit
 
-    def _qxs_poll_connection(self, conn):
+    def _poll_connection(self, conn):
         can_commit = self.env["account.move"]._can_commit()
-        if can_commit and not conn._qxs_token_valid():
-            if not self._qxs_refresh_before_work(conn):
+        if can_commit and not conn._token_valid():
+            if not self._refresh_before_work(conn):
                 return
         since = conn.last_poll_date or (fields.Datetime.now() - timedelta(days=1))
         try:
-            changes = conn._qxs_adapter().fetch_changes(since)
-            conn._qxs_store_limits(changes.limits)
+            changes = conn._adapter().fetch_changes(since)
+            conn._store_limits(changes.limits)
         except SyncError as exc:
             _logger.warning("qbo_xero_sync: polling %s failed: %s", conn.display_name, exc)
             return
         # Payments are registered in the connection's company (its journals, its accounts).
         # Each state is applied in a savepoint: one that fails is recorded on its document.
-        self.with_company(conn.company_id)._qxs_apply_remote_states(conn, changes.states)
+        self.with_company(conn.company_id)._apply_remote_states(conn, changes.states)
         if changes.note:
-            conn._qxs_notify_admins(changes.note)
+            conn._notify_admins(changes.note)
         if can_commit:
             # The states first, then the watermark in a transaction of its own: it sees
             # what the adapter stored meanwhile (call budgets), and a failure before this
@@ -616,13 +616,13 @@ class QxsSyncRecord(models.Model):
         if can_commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
-    def _qxs_kind(self):
+    def _kind(self):
         """The kind of remote document of this record ("invoice" or "credit_note"). Extended by
         other modules (e.g. "journal")."""
         return document_kind(self.move_id.move_type)
 
     @api.model
-    def _qxs_records_by_key(self, connection, keys, states=None):
+    def _records_by_key(self, connection, keys, states=None):
         """{(kind, remote id): document record} of a connection. Providers number invoices and
         credit notes separately: the id alone does not name a document."""
         keys = {(kind, str(rid)) for kind, rid in keys}
@@ -635,25 +635,25 @@ class QxsSyncRecord(models.Model):
             domain.append(("state", "in", states))
         recs = self.sudo().search(domain)
         return {
-            (rec._qxs_kind(), rec.remote_id): rec
+            (rec._kind(), rec.remote_id): rec
             for rec in recs
-            if (rec._qxs_kind(), rec.remote_id) in keys
+            if (rec._kind(), rec.remote_id) in keys
         }
 
     @api.model
-    def _qxs_apply_remote_states(self, connection, states):
-        by_key = self._qxs_records_by_key(connection, [(s.kind, s.remote_id) for s in states])
+    def _apply_remote_states(self, connection, states):
+        by_key = self._records_by_key(connection, [(s.kind, s.remote_id) for s in states])
         for state in states:
             rec = by_key.get((state.kind, str(state.remote_id)))
             if rec:
-                rec._qxs_apply_result_isolated(state)
+                rec._apply_result_isolated(state)
 
     @api.model
-    def _qxs_enqueue_pull(self, connection, keys):
+    def _enqueue_pull(self, connection, keys):
         """Webhooks land here: mark the synced records named by ``keys`` ((kind, remote id)) to
         be read again by the cron. Returns the records marked."""
         recs = self.browse(
-            [rec.id for rec in self._qxs_records_by_key(connection, keys, ["synced"]).values()]
+            [rec.id for rec in self._records_by_key(connection, keys, ["synced"]).values()]
         ).sudo()
         recs.write({"state": "pending", "action": "pull", "attempts": 0, "next_attempt": False})
         if recs:
@@ -661,7 +661,7 @@ class QxsSyncRecord(models.Model):
         return recs
 
     @api.model
-    def _qxs_enqueue_reread(self, connection):
+    def _enqueue_reread(self, connection):
         """Read every synced document of a connection again (e.g. after an outage longer than
         the provider keeps its changes). Returns the number of records marked."""
         recs = self.sudo().search(
@@ -677,7 +677,7 @@ class QxsSyncRecord(models.Model):
             self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
         return len(recs)
 
-    def _qxs_apply_remote_state(self, remote):
+    def _apply_remote_state(self, remote):
         """Apply a provider's state to Odoo: paid -> payment, voided -> cancel, deleted ->
         unlink; whichever way the news came (poll, webhook, read).
 
@@ -687,16 +687,16 @@ class QxsSyncRecord(models.Model):
         self.ensure_one()
         if self.state == "pending" and self.action in ("push", "void"):
             if self.action == "void" and remote.status in ("voided", "deleted"):
-                self._qxs_apply_result(Result(remote_status=remote.status))
+                self._apply_result(Result(remote_status=remote.status))
             return
         if self.state not in ("synced", "error", "pending"):
             return  # skipped, or deleted remotely: nothing is linked any more
         if remote.status == "deleted":
-            self._qxs_mark_deleted(
+            self._mark_deleted(
                 _(
                     "The document was deleted in %s; the link is dropped. Post "
                     "it again to send it anew.",
-                    self._qxs_provider_label(),
+                    self._provider_label(),
                 )
             )
             return
@@ -707,12 +707,12 @@ class QxsSyncRecord(models.Model):
             vals["sync_token"] = remote.sync_token
         self.write(vals)
         if self.state == "synced":
-            self._qxs_clear_failure_activity()
+            self._clear_failure_activity()
         move = self.move_id
         if not move or not self.connection_id.sync_status_back:
             return
         if remote.status == "voided":
-            move._qxs_apply_remote_void(self._qxs_provider_label())
+            move._qxs_apply_remote_void(self._provider_label())
             return
         self.remote_paid_amount = move._qxs_apply_remote_payment(
             remote, self.remote_paid_amount, self.connection_id, self.remote_number
@@ -728,9 +728,9 @@ class QxsSyncRecord(models.Model):
                 )
                 self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
                 continue
-            self._qxs_enqueue(
+            self._enqueue(
                 rec.connection_id,
-                rec._qxs_target(),
+                rec._target(),
                 rec.purpose,
                 "void" if rec.action == "void" else "push",
             )

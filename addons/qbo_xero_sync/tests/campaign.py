@@ -322,7 +322,7 @@ class Campaign:
         self.emulator.config.update(self.config)
         self.emulator.seed()
         self.connection.sudo().write(
-            self.connection._qxs_token_values(self.emulator.issue_tokens()) | {"state": "connected"}
+            self.connection._token_values(self.emulator.issue_tokens()) | {"state": "connected"}
         )
         self.reset_model()
 
@@ -863,11 +863,7 @@ class Campaign:
         headers = {header: self.emulator.sign(key, raw)}
 
         def deliver():
-            if (
-                not self.env["qxs.connection"]
-                .sudo()
-                ._qxs_handle_webhook(self.provider, raw, headers)
-            ):
+            if not self.env["qxs.connection"].sudo()._handle_webhook(self.provider, raw, headers):
                 raise AssertionError("a correctly signed webhook was refused")
 
         self.cron("webhook", deliver)
@@ -906,9 +902,9 @@ class Campaign:
                 )
                 # The administrator connects again; the waiting documents go at once.
                 conn.write(
-                    conn._qxs_token_values(self.emulator.issue_tokens()) | {"state": "connected"}
+                    conn._token_values(self.emulator.issue_tokens()) | {"state": "connected"}
                 )
-                conn._qxs_resume_queue()
+                conn._resume_queue()
                 continue
             if polled and not self.pending():
                 break
@@ -1141,7 +1137,8 @@ class Campaign:
 # ---------------------------------------------------------------------- the test's entry point
 def run_campaign(case):
     """Generate, run, check, shrink; print the summary; fail the test on any violation."""
-    seed = int(os.environ.get("QXS_CAMPAIGN_SEED") or random.SystemRandom().randrange(10**9))
+    seed = os.environ.get("QXS_CAMPAIGN_SEED") or case.campaign_default_seed
+    seed = random.SystemRandom().randrange(10**9) if seed == "random" else int(seed)
     steps = int(os.environ.get("QXS_CAMPAIGN_STEPS") or case.campaign_default_steps)
     shrink_seconds = float(os.environ.get("QXS_CAMPAIGN_SHRINK_SECONDS") or 240)
     header = f"campaign {case.provider}: seed={seed} steps={steps}"

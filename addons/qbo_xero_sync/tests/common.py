@@ -74,9 +74,7 @@ class QxsCase(AccountTestInvoicingCommon):
         super().setUp()
         self.emulator.reset()
         self.summary = self.emulator.seed()
-        self.connection.sudo().write(
-            self.connection._qxs_token_values(self.emulator.issue_tokens())
-        )
+        self.connection.sudo().write(self.connection._token_values(self.emulator.issue_tokens()))
 
     # ------------------------------------------------------------------ helpers
     def sync(self):

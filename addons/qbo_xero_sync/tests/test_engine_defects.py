@@ -64,7 +64,7 @@ class TestEngineDefects(QxsCase):
         state = RemoteState(
             remote_id=refund_rec.remote_id, kind="credit_note", status="paid", amount_paid=30.0
         )
-        self.env["qxs.sync.record"]._qxs_apply_remote_states(self.connection, [state])
+        self.env["qxs.sync.record"]._apply_remote_states(self.connection, [state])
         self.assertEqual(invoice.payment_state, "not_paid", "no payment on the invoice")
         self.assertEqual(refund_rec.remote_status, "paid")
         self.assertFalse(inv_rec.remote_status == "paid")
@@ -232,3 +232,37 @@ class TestEngineDefects(QxsCase):
         self.assertEqual(len(payment), 1)
         self.assertAlmostEqual(payment.amount, move.amount_total, 2)
         self.assertEqual(self.record(move).state, "synced", self.record(move).last_error)
+
+    def test_cancel_of_an_invoice_paid_remotely_meanwhile_is_refused_there(self):
+        """Cancelled in Odoo while the customer paid it in QuickBooks (before the void went):
+        the void is refused with the reason, the payment stays applied there (campaign)."""
+        move = self.invoice(amounts=(59.05,))
+        self.sync()
+        rec = self.record(move)
+        move.button_draft()
+        move.button_cancel()
+        self.emulator.pay_invoice(rec.remote_id)
+        self.sync()
+        self.assertEqual(rec.state, "error")
+        self.assertIn("paid or credited in QuickBooks", rec.last_error)
+        [inv] = self.qbo()
+        self.assertEqual(inv["Balance"], 0)
+        self.assertFalse((inv.get("PrivateNote") or "").startswith("Voided"))
+
+    def test_cash_after_a_partial_credit_closed_the_invoice_is_the_customers_credit(self):
+        """Paid in part remotely (registered), credited in Odoo for more than the rest, then
+        paid again remotely: the second cash is registered too, as the customer's credit
+        (campaign, QuickBooks seed 11)."""
+        move = self.invoice(amounts=(100.0,))
+        self.sync()
+        rec = self.record(move)
+        self.emulator.pay_invoice(rec.remote_id, 36.0)
+        self.poll()
+        self._credit(move, 82.0)
+        self.assertIn(move.payment_state, ("paid", "in_payment"))
+        self.emulator.pay_invoice(rec.remote_id, 31.0)
+        self.poll()
+        payments = self.env["account.payment"].search(
+            [("partner_id", "=", move.commercial_partner_id.id), ("state", "!=", "canceled")]
+        )
+        self.assertAlmostEqual(sum(payments.mapped("amount")), 67.0, 2)

@@ -264,7 +264,7 @@ class TestHttp(HttpHelpers, QxsCase, HttpCase):
         self.emulator_b.reset()
         self.emulator_b.seed()
         self.connection_b.sudo().write(
-            self.connection_b._qxs_token_values(self.emulator_b.issue_tokens())
+            self.connection_b._token_values(self.emulator_b.issue_tokens())
             | {"payment_journal_id": self.company_b_data["default_journal_bank"].id}
         )
         # Revenue codes and billing accounts are per company.

@@ -49,11 +49,11 @@ class TestQboDefects(QxsCase):
         cls.eur = cls.setup_other_currency("EUR")
 
     def adapter(self):
-        return self.connection.sudo()._qxs_adapter()
+        return self.connection.sudo()._adapter()
 
     def jobs(self, records, strict=True):
         """The adapter's jobs of ``records`` (in their order); none may be refused."""
-        jobs, refused = records._qxs_jobs(strict=strict)
+        jobs, refused = records._jobs(strict=strict)
         self.assertFalse(refused)
         return jobs
 

@@ -196,9 +196,9 @@ class TestQboSync(QxsCase):
         self.assertIn("Reconnect needed", self.connection.message_ids[0].body)
         # The administrator connects again: the waiting document goes at once.
         self.connection.sudo().write(
-            self.connection._qxs_token_values(self.emulator.issue_tokens()) | {"state": "connected"}
+            self.connection._token_values(self.emulator.issue_tokens()) | {"state": "connected"}
         )
-        self.connection._qxs_resume_queue()
+        self.connection._resume_queue()
         self.sync()
         self.assertEqual(rec.state, "synced", rec.last_error)
 

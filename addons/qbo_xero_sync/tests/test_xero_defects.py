@@ -20,11 +20,11 @@ class TestXeroDefects(XeroMixin, QxsCase):
         return self.emulator.objects(kind)
 
     def adapter(self):
-        return self.connection.sudo()._qxs_adapter()
+        return self.connection.sudo()._adapter()
 
     def jobs(self, records):
         """The jobs the engine would give the adapter for ``records``, in their order."""
-        jobs, refused = records._qxs_jobs()
+        jobs, refused = records._jobs()
         self.assertFalse(refused)
         return jobs
 

@@ -19,7 +19,7 @@ def role_types(role):
 def check_journal(provider_code, vals, account_types):
     """Refuse a journal, before any call, whose account codes are unknown to the provider
     (``account_types``: {code: account type}) or whose account type does not fit the line's
-    ``role``. ``vals`` is a COGS record's ``_qxs_journal_values()``."""
+    ``role``. ``vals`` is a COGS record's ``_journal_values()``."""
     expected = JOURNAL_ACCOUNT_TYPES.get(provider_code, {})
     provider = dict(const.PROVIDERS)[provider_code]
     problems = []

@@ -1,6 +1,6 @@
 """QuickBooks journals of the cost of goods sold (JournalEntry), on top of the document adapter.
 
-Journal jobs have ``kind`` "journal" and the values of a COGS record's ``_qxs_journal_values()``:
+Journal jobs have ``kind`` "journal" and the values of a COGS record's ``_journal_values()``:
 {"number", "date", "narration", "currency", "lines": [{"account_code", "role", "debit",
 "credit", "description"}]}."""
 

@@ -22,7 +22,7 @@ from .journal_checks import check_journal
 
 class XeroJournalAdapter(XeroAdapter):
     """The Xero adapter, plus journals (jobs of kind "journal", whose values are a COGS
-    record's ``_qxs_journal_values()``). No ``code`` of its own: the connection's hook chooses
+    record's ``_journal_values()``). No ``code`` of its own: the connection's hook chooses
     it, never the registry."""
 
     def push_journals(self, jobs):

@@ -142,11 +142,11 @@ class AccountMove(models.Model):
         for move in self:
             for rec in move.sudo().qxs_sync_record_ids.filtered(lambda r: r.purpose == "cogs"):
                 rec.cogs_move_ids = [fields.Command.clear()]
-                rec._qxs_void_or_skip()
+                rec._void_or_skip()
 
     def action_qxs_cogs_retry(self):
         """Compute the cost again and send the journal (after a failure)."""
         for move in self:
             rec = move._qxs_cogs_record()
             if rec:
-                rec.connection_id._qxs_cogs_export(moves=move, retry=True)
+                rec.connection_id._cogs_export(moves=move, retry=True)

@@ -48,13 +48,13 @@ class QxsConnection(models.Model):
         "(empty: all). The Export or void COGS wizard ignores it.",
     )
 
-    def _qxs_adapter_class(self):
+    def _adapter_class(self):
         """The adapters of this addon also send and void journals."""
         from ..adapters.qbo import QboJournalAdapter
         from ..adapters.xero import XeroJournalAdapter
 
         journal_adapters = {"qbo": QboJournalAdapter, "xero": XeroJournalAdapter}
-        return journal_adapters.get(self.provider) or super()._qxs_adapter_class()
+        return journal_adapters.get(self.provider) or super()._adapter_class()
 
     def _qxs_account_pickers(self):
         return {
@@ -68,7 +68,7 @@ class QxsConnection(models.Model):
         self._onchange_remote_account_pickers()
 
     # ------------------------------------------------------------------ export
-    def _qxs_cogs_documents(self, date_from=None, date_to=None):
+    def _cogs_documents(self, date_from=None, date_to=None):
         """Posted customer invoices and credit notes of this connection's company with
         delivered (or returned) goods, oldest first."""
         self.ensure_one()
@@ -84,7 +84,7 @@ class QxsConnection(models.Model):
             domain.append(("invoice_date", "<=", date_to))
         return self.env["account.move"].sudo().search(domain, order="invoice_date, id")
 
-    def _qxs_cogs_export(self, date_from=None, date_to=None, moves=None, retry=False):
+    def _cogs_export(self, date_from=None, date_to=None, moves=None, retry=False):
         """Queue the cost of goods sold journals still to send; return the records queued.
 
         Without ``retry`` (the daily run) only documents without a journal record are taken
@@ -95,7 +95,7 @@ class QxsConnection(models.Model):
         self.ensure_one()
         Record = self.env["qxs.sync.record"].sudo()
         if moves is None:
-            moves = self._qxs_cogs_documents(date_from, date_to)
+            moves = self._cogs_documents(date_from, date_to)
         existing = Record.search(
             [
                 ("connection_id", "=", self.id),
@@ -110,23 +110,23 @@ class QxsConnection(models.Model):
             rec = by_move.get(move.id, Record)
             # A record without stock moves was released by a cancellation: the document was
             # posted again, its cost is computed anew.
-            if rec and rec.cogs_move_ids and not (retry and rec._qxs_cogs_redo()):
+            if rec and rec.cogs_move_ids and not (retry and rec._cogs_redo()):
                 continue
             if rec.state == "pending":
                 continue
             try:
                 with self.env.cr.savepoint():
-                    rec = self._qxs_cogs_queue(move, rec, claimed)
+                    rec = self._cogs_queue(move, rec, claimed)
             except Exception as exc:  # recorded on the document's journal record, never lost
                 _logger.exception("qbo_xero_sync_cogs: computing the COGS of %s failed", move)
-                rec = Record._qxs_enqueue(self, move, purpose="cogs")
-                rec._qxs_record_failure(exc)
+                rec = Record._enqueue(self, move, purpose="cogs")
+                rec._record_failure(exc)
             if rec:
                 claimed |= rec.cogs_move_ids
                 queued |= rec
         return queued
 
-    def _qxs_cogs_queue(self, move, rec, claimed):
+    def _cogs_queue(self, move, rec, claimed):
         """Compute one document's cost and queue its journal; return the record (an empty one
         when the goods are not delivered or returned yet: a later run takes the document)."""
         Record = self.env["qxs.sync.record"].sudo()
@@ -138,7 +138,7 @@ class QxsConnection(models.Model):
         reason = move._qxs_skip_reason("cogs")
         if not reason and move.company_id.currency_id.is_zero(amount):
             reason = _("The goods have no cost in Odoo's stock valuation: nothing to send.")
-        rec = Record._qxs_enqueue(self, move, purpose="cogs", skip_reason=reason)
+        rec = Record._enqueue(self, move, purpose="cogs", skip_reason=reason)
         rec.write(
             {
                 "cogs_move_ids": [fields.Command.set(stock_moves.ids)],
@@ -148,7 +148,7 @@ class QxsConnection(models.Model):
         )
         return rec
 
-    def _qxs_cogs_void(self, date_from, date_to):
+    def _cogs_void(self, date_from, date_to):
         """Queue the voiding of the journals of the documents dated in the range; journals not
         sent yet are simply not sent. Return the records concerned."""
         self.ensure_one()
@@ -169,7 +169,7 @@ class QxsConnection(models.Model):
             and r.remote_status not in ("voided", "deleted")
             and (r.remote_id or r.state in ("pending", "error"))
         )
-        recs._qxs_void_or_skip(on_cancel=False)
+        recs._void_or_skip(on_cancel=False)
         return recs
 
     # ------------------------------------------------------------------ daily run
@@ -183,17 +183,17 @@ class QxsConnection(models.Model):
         for conn in self.sudo().search([("state", "=", "connected")]):
             try:
                 with self.env.cr.savepoint():
-                    queued[conn] = conn._qxs_cogs_export(date_from=conn.cogs_start_date)
+                    queued[conn] = conn._cogs_export(date_from=conn.cogs_start_date)
             except Exception:  # logged; the next daily run takes the same documents
                 _logger.exception("qbo_xero_sync_cogs: the COGS export of %s failed", conn)
         if not any(queued.values()):
             return
         Record._cron_sync()
         for conn, recs in queued.items():
-            conn._qxs_cogs_alert(recs)
+            conn._cogs_alert(recs)
         self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
 
-    def _qxs_cogs_alert(self, records):
+    def _cogs_alert(self, records):
         """Tell the Settings administrators which journals of a daily run failed."""
         self.ensure_one()
         records = records.exists()
@@ -211,5 +211,5 @@ class QxsConnection(models.Model):
             failed=len(failed),
             total=len(records),
         )
-        self._qxs_notify_admins(Markup("<p>%s</p><ul>%s</ul>") % (body, items))
+        self._notify_admins(Markup("<p>%s</p><ul>%s</ul>") % (body, items))
         _logger.warning("qbo_xero_sync_cogs: %s COGS journals failed for %s", len(failed), self)

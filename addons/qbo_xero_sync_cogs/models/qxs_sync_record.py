@@ -31,8 +31,8 @@ class QxsSyncRecord(models.Model):
     )
     cogs_date = fields.Date(related="move_id.invoice_date", string="Document date")
 
-    def _qxs_handlers(self):
-        handlers = super()._qxs_handlers()
+    def _handlers(self):
+        handlers = super()._handlers()
         handlers.update(
             {
                 ("cogs", "push"): lambda adapter, jobs: adapter.push_journals(jobs),
@@ -41,20 +41,20 @@ class QxsSyncRecord(models.Model):
         )
         return handlers
 
-    def _qxs_kind(self):
-        return "journal" if self.purpose == "cogs" else super()._qxs_kind()
+    def _kind(self):
+        return "journal" if self.purpose == "cogs" else super()._kind()
 
-    def _qxs_job_values(self, strict=True):
+    def _job_values(self, strict=True):
         if self.purpose != "cogs":
-            return super()._qxs_job_values(strict)
+            return super()._job_values(strict)
         if strict:
-            return self._qxs_journal_values()
+            return self._journal_values()
         try:
-            return self._qxs_journal_values()
+            return self._journal_values()
         except SyncError:  # a void needs no account mapping
-            return {"number": self._qxs_cogs_number(self.move_id)}
+            return {"number": self._cogs_number(self.move_id)}
 
-    def _qxs_cogs_redo(self):
+    def _cogs_redo(self):
         """True when the journal may be computed and sent again (failed, skipped, or voided
         or deleted remotely)."""
         self.ensure_one()
@@ -63,7 +63,7 @@ class QxsSyncRecord(models.Model):
         )
 
     # ------------------------------------------------------------------ payload
-    def _qxs_cogs_number(self, move):
+    def _cogs_number(self, move):
         """ "COGS " + the document's name, cut from the left so that the sequence number stays
         (QuickBooks' DocNumber holds 21 characters)."""
         prefix = "COGS "
@@ -71,7 +71,7 @@ class QxsSyncRecord(models.Model):
         name = move.name or ""
         return prefix + (name if len(name) <= room else name[-room:])
 
-    def _qxs_journal_values(self):
+    def _journal_values(self):
         """The provider-neutral journal of a cost of goods sold record.
 
         Goods out (an invoice): debit the COGS account, credit the inventory account; goods
@@ -79,12 +79,12 @@ class QxsSyncRecord(models.Model):
         when an account is not mapped."""
         self.ensure_one()
         if self.purpose != "cogs":
-            parent = getattr(super(), "_qxs_journal_values", None)
+            parent = getattr(super(), "_journal_values", None)
             if parent is None:
                 raise SyncError(_("This record has no journal."))
             return parent()
         conn = self.connection_id
-        move = self._qxs_target()
+        move = self._target()
         cogs_code = (conn.cogs_account_code or "").strip()
         stock_code = (conn.inventory_account_code or "").strip()
         problems = []
@@ -137,7 +137,7 @@ class QxsSyncRecord(models.Model):
         )
         kind = _("credit note") if move.move_type == "out_refund" else _("invoice")
         return {
-            "number": self._qxs_cogs_number(move),
+            "number": self._cogs_number(move),
             "date": move.invoice_date or move.date,
             "narration": _(
                 "Cost of goods sold of %(kind)s %(doc)s (%(partner)s), from Odoo's stock "
@@ -151,10 +151,10 @@ class QxsSyncRecord(models.Model):
         }
 
     # ------------------------------------------------------------------ outcomes
-    def _qxs_after_success(self, target, action, result):
+    def _after_success(self, target, action, result):
         if self.purpose != "cogs":
-            return super()._qxs_after_success(target, action, result)
-        provider = self._qxs_provider_label()
+            return super()._after_success(target, action, result)
+        provider = self._provider_label()
         if action == "void":
             body = _(
                 "Cost of goods sold journal %(status)s in %(provider)s.",

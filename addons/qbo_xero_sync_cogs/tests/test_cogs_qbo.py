@@ -40,7 +40,7 @@ class TestCogsQbo(CogsScenarios, QxsCogsCase):
         self.export()
         self.assertEqual(self.journal(inv)["number"], f"COGS {inv.name}")
         long_name = self.env["account.move"].new({"name": "INV/2026/LONGPREFIX/000123"})
-        number = self.env["qxs.sync.record"]._qxs_cogs_number(long_name)
+        number = self.env["qxs.sync.record"]._cogs_number(long_name)
         self.assertEqual(len(number), 21)
         self.assertTrue(number.startswith("COGS ") and number.endswith("000123"))
 

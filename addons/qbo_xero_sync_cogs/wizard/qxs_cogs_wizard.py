@@ -37,9 +37,9 @@ class QxsCogsWizard(models.TransientModel):
         if conn.state not in ("connected", "reconnect"):
             raise UserError(_("%s is not connected.", conn.display_name))
         if self.action == "void":
-            recs = conn._qxs_cogs_void(self.date_from, self.date_to)
+            recs = conn._cogs_void(self.date_from, self.date_to)
         else:
-            recs = conn._qxs_cogs_export(self.date_from, self.date_to, retry=True)
+            recs = conn._cogs_export(self.date_from, self.date_to, retry=True)
         if not recs:
             raise UserError(_("Nothing to do for these days."))
         action = self.env["ir.actions.act_window"]._for_xml_id(

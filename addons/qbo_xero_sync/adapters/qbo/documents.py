@@ -305,6 +305,20 @@ class QboDocumentsMixin:
             remote_id = current["Id"]
         operation = "void" if entity == "Invoice" else "delete"
         try:
+            if current is None:
+                current = self._get(f"{entity.lower()}/{remote_id}")[entity]
+            applied = self._status(current)[1]
+            if applied > 0:
+                # Voiding would silently unapply what the customer paid (or was credited).
+                return SyncError(
+                    _(
+                        "%(n)s has %(amount)s paid or credited in QuickBooks, so it is not "
+                        "voided there. Remove the payment in QuickBooks first and cancel it again "
+                        "in Odoo, or keep it and correct it with a credit note.",
+                        n=current.get("DocNumber") or job.remote_number,
+                        amount=applied,
+                    )
+                )
             current, obj = self._write_current(entity, job, remote_id, operation, current=current)
         except SyncError as exc:
             return exc
