@@ -1069,6 +1069,11 @@ class Campaign:
                 return False
             return True
         if move.state == "cancel":
+            if rec and rec.state == "remote_deleted" and not live:
+                # Deleted remotely: the cash it had there stays as the customer's unapplied
+                # credit, a payment no longer linked to a document; payments coming back on
+                # their own are a later issue (13). Left out, as a posted one deleted remotely.
+                return False
             if live:
                 if rec.state == "error" and rec.last_error:
                     return False
