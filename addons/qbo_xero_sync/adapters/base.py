@@ -7,6 +7,7 @@ import hmac
 import json
 
 from .. import const
+from ..exceptions import SyncError
 
 
 @dataclasses.dataclass
@@ -201,6 +202,30 @@ class ProviderAdapter:
     def parse_webhook(self, payload):
         """{organisation id: {(kind, remote id)}} named by a verified notification; ``kind`` is
         "invoice", "credit_note" or "other" (e.g. a payment: found by the next poll)."""
+        raise NotImplementedError
+
+    # -- shared steps ---------------------------------------------------------------------------
+    def _customers(self, jobs, outcome):
+        """{partner id: remote customer id | SyncError} for the jobs' customers: the one the
+        engine bound (``job.customer_id``), else the one found or created now (reported in
+        ``outcome.customers``, for the engine to bind)."""
+        result, todo = {}, {}
+        for job in jobs:
+            partner = job.values["partner"]
+            if job.customer_id:
+                result[partner["id"]] = job.customer_id
+            else:
+                todo.setdefault(partner["id"], partner)
+        todo = {pid: p for pid, p in todo.items() if pid not in result}
+        if todo:
+            for pid, remote_id in self._find_or_create_customers(todo, jobs).items():
+                result[pid] = remote_id
+                if not isinstance(remote_id, SyncError):
+                    outcome.customers[pid] = remote_id
+        return result
+
+    def _find_or_create_customers(self, todo, jobs):
+        """{partner id: remote id | SyncError} for the partners of ``todo`` ({id: values})."""
         raise NotImplementedError
 
     # -- helpers ------------------------------------------------------------------------------

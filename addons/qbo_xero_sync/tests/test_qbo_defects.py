@@ -8,30 +8,7 @@ from odoo.tests import tagged
 from ..adapters import Result
 from ..exceptions import GONE, USER, SyncError
 from .common import QxsCase
-
-# A non-US company's GST code and rate (read-only lists: seeded as QuickBooks holds them).
-GST_RATE = {
-    "Id": "20",
-    "Name": "GST (sales)",
-    "Active": True,
-    "RateValue": 10,
-    "AgencyRef": {"value": "2"},
-    "SpecialTaxType": "NONE",
-    "DisplayType": "ReadOnly",
-}
-GST_CODE = {
-    "Id": "10",
-    "Name": "GST",
-    "Active": True,
-    "Taxable": True,
-    "TaxGroup": False,
-    "SalesTaxRateList": {
-        "TaxRateDetail": [
-            {"TaxRateRef": {"value": "20"}, "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}
-        ]
-    },
-    "PurchaseTaxRateList": {"TaxRateDetail": []},
-}
+from .test_qbo_tax_styles import QboGstCase
 
 
 def _utc(text):
@@ -348,25 +325,8 @@ class TestQboDefects(QxsCase):
 
 
 @tagged("post_install", "-at_install")
-class TestQboDefectsGlobalTax(QxsCase):
+class TestQboDefectsGlobalTax(QboGstCase):
     """A GST company: lines with tax-included and tax-excluded prices on one document."""
-
-    emulator_config = {"country": "AU"}
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.connection.qbo_tax_style = "global"
-        Tax = cls.env["account.tax"]
-        common = {"amount": 10.0, "type_tax_use": "sale", "qxs_tax_code": "GST"}
-        cls.tax_gst = Tax.create({"name": "GST 10%", **common})
-        cls.tax_gst_included = Tax.create(
-            {"name": "GST 10% incl.", "price_include_override": "tax_included", **common}
-        )
-
-    def setUp(self):
-        super().setUp()
-        self.summary = self.emulator.seed(data={"TaxRate": [GST_RATE], "TaxCode": [GST_CODE]})
 
     def test_mixed_tax_included_and_excluded_lines_keep_odoo_total(self):
         move = self.invoice(amounts=(100.0, 110.0), taxes=self.tax_gst, post=False)

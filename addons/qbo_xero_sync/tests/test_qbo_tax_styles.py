@@ -40,9 +40,8 @@ GST_CODE = {
 }
 
 
-@tagged("post_install", "-at_install")
-class TestQboTaxStyles(QxsCase):
-    """A non-US QuickBooks company (GST): a tax code on each line, GlobalTaxCalculation."""
+class QboGstCase(QxsCase):
+    """A non-US QuickBooks company (GST) and its taxes, tax-excluded and tax-included."""
 
     emulator_config = {"country": "AU"}
 
@@ -60,6 +59,11 @@ class TestQboTaxStyles(QxsCase):
     def setUp(self):
         super().setUp()
         self.summary = self.emulator.seed(data={"TaxRate": [GST_RATE], "TaxCode": [GST_CODE]})
+
+
+@tagged("post_install", "-at_install")
+class TestQboTaxStyles(QboGstCase):
+    """A non-US QuickBooks company (GST): a tax code on each line, GlobalTaxCalculation."""
 
     def check_sent(self, move, calculation):
         self.sync()

@@ -15,29 +15,10 @@ class QboMappingMixin:
     """Customers (found or created), items (found or created), tax codes, accounts."""
 
     # ------------------------------------------------------------------ customers
-    def _customers(self, jobs, outcome):
-        """{partner id: customer Id | SyncError} for the jobs' customers: the ones bound
-        (``job.customer_id``), then the others found or created (``outcome.customers``)."""
-        result, todo = {}, {}
-        for job in jobs:
-            partner = job.values["partner"]
-            if job.customer_id:
-                result[partner["id"]] = job.customer_id
-            else:
-                # A QuickBooks customer has one currency, set when it is created (the home
-                # currency when none is given): a new customer takes that of its first document.
-                todo.setdefault(partner["id"], partner)
-        todo = {pid: p for pid, p in todo.items() if pid not in result}
-        if todo:
-            for pid, cid in self._find_or_create_customers(todo).items():
-                result[pid] = cid
-                if not isinstance(cid, SyncError):
-                    outcome.customers[pid] = cid
-        return result
-
-    def _find_or_create_customers(self, todo):
+    def _find_or_create_customers(self, todo, jobs=None):
         """By billing account or display name, else created (one query and one batch for all
-        new customers). ``todo``: {partner id: partner values}."""
+        new customers). ``todo``: {partner id: partner values}. A QuickBooks customer has one
+        currency, set when it is created: a new customer takes that of its first document."""
         result = {}
         # QuickBooks customers carry no account number: the billing account is matched to the
         # DisplayName first (exactly), then the partner's name.

@@ -88,25 +88,6 @@ class XeroMappingMixin:
         return problems
 
     # ------------------------------------------------------------------ contacts
-    def _customers(self, jobs, outcome):
-        """{partner id: contact id | SyncError} of the jobs' customers: the contact the engine
-        bound (``job.customer_id``), else the one found or created now (reported in
-        ``outcome.customers``, for the engine to bind)."""
-        result, todo = {}, {}
-        for job in jobs:
-            partner = job.values["partner"]
-            if job.customer_id:
-                result[partner["id"]] = job.customer_id
-            else:
-                todo.setdefault(partner["id"], partner)
-        todo = {pid: p for pid, p in todo.items() if pid not in result}
-        if todo:
-            for pid, contact in self._find_or_create_customers(todo, jobs).items():
-                result[pid] = contact
-                if not isinstance(contact, SyncError):
-                    outcome.customers[pid] = contact
-        return result
-
     def _find_customers(self, partners):
         """{partner id: contact id} of the contacts whose AccountNumber equals the partner's
         billing account exactly (never creates one)."""
