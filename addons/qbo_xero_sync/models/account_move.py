@@ -196,41 +196,52 @@ class AccountMove(models.Model):
             return paid
         memo = _("%(p)s payment for %(n)s", p=provider, n=remote_number or self.name)
         date = remote.payment_date or fields.Date.context_today(self)
+        if currency.is_zero(self.amount_residual):
+            body = self._qxs_register_open_credit(new_amount, journal, date, memo, provider)
+        else:
+            body = self._qxs_register_payment(
+                new_amount, journal, date, memo, provider, paid_in_full=remote.status == "paid"
+            )
+        self.message_post(body=body)
+        return paid
+
+    def _qxs_register_open_credit(self, amount, journal, date, memo, provider):
+        """Paid or credited in Odoo while the customer paid remotely: the cash is the
+        customer's, as an open credit, exactly as the provider keeps it. Returns the note."""
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.commercial_partner_id.id,
+                "amount": amount,
+                "currency_id": self.currency_id.id,
+                "journal_id": journal.id,
+                "date": date,
+                "memo": memo,
+            }
+        )
+        payment.action_post()
+        body = _(
+            "Payment of %(amount)s received in %(p)s registered as the customer's credit: "
+            "nothing is left to pay on this invoice in Odoo.",
+            amount=self.currency_id.format(amount),
+            p=provider,
+        )
+        if self.payment_state in ("paid", "in_payment"):
+            # Payments registered in Odoo are not sent to the provider: the same money may have
+            # been recorded on both sides.
+            body += " " + _(
+                "Payments registered in Odoo also paid it: check whether the customer paid twice."
+            )
+        return body
+
+    def _qxs_register_payment(self, amount, journal, date, memo, provider, paid_in_full):
+        """Register remote cash on this open invoice (Odoo's payment wizard); returns the note.
+        Cash beyond what is open stays the customer's open credit, as in the provider."""
+        currency = self.currency_id
         residual = self.amount_residual
-        if currency.is_zero(residual):
-            # Paid or credited in Odoo while the customer paid remotely: the cash is the
-            # customer's, as an open credit, exactly as the provider keeps it.
-            payment = self.env["account.payment"].create(
-                {
-                    "payment_type": "inbound",
-                    "partner_type": "customer",
-                    "partner_id": self.commercial_partner_id.id,
-                    "amount": new_amount,
-                    "currency_id": currency.id,
-                    "journal_id": journal.id,
-                    "date": date,
-                    "memo": memo,
-                }
-            )
-            payment.action_post()
-            body = _(
-                "Payment of %(amount)s received in %(p)s registered as the customer's credit: "
-                "nothing is left to pay on this invoice in Odoo.",
-                amount=currency.format(new_amount),
-                p=provider,
-            )
-            if self.payment_state in ("paid", "in_payment"):
-                # Payments registered in Odoo are not sent to the provider: the same money may
-                # have been recorded on both sides.
-                body += " " + _(
-                    "Payments registered in Odoo also paid it: check whether the customer paid "
-                    "twice."
-                )
-            self.message_post(body=body)
-            return paid
-        amount = new_amount
         gap = residual - amount
-        settle = remote.status == "paid" and 0 < gap <= const.PAID_ROUNDING_TOLERANCE
+        settle = paid_in_full and 0 < gap <= const.PAID_ROUNDING_TOLERANCE
         if settle:
             # Paid in full remotely, a few cents open in Odoo: the provider computed the tax on
             # the total, Odoo per line. The invoice is paid: close it, and say so.
@@ -244,8 +255,6 @@ class AccountMove(models.Model):
                     "amount": amount,
                     "payment_date": date,
                     "communication": memo,
-                    # More cash than is open in Odoo (e.g. credited here after it was paid
-                    # there): the rest stays the customer's open credit, as in the provider.
                     "payment_difference_handling": "open",
                 }
             )
@@ -267,8 +276,7 @@ class AccountMove(models.Model):
                 "%(extra)s more than was open in Odoo stays the customer's credit.",
                 extra=currency.format(amount - residual),
             )
-        self.message_post(body=body)
-        return paid
+        return body
 
     # ------------------------------------------------------------------ payload
     def _qxs_document_values(self, connection, strict=True):

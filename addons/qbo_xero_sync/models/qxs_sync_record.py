@@ -1,14 +1,11 @@
 import dataclasses
 import logging
-from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import float_compare
 
 from .. import const
-from ..adapters import Job, Outcome, RemoteState, Result, document_kind
-from ..exceptions import AUTH, GONE, RETRY, SyncError
+from ..adapters import Job, Outcome, document_kind
+from ..exceptions import SyncError
 
 _logger = logging.getLogger(__name__)
 
@@ -24,6 +21,7 @@ class QxsSyncRecord(models.Model):
     """
 
     _name = "qxs.sync.record"
+    _inherit = ["qxs.sync.outcome", "qxs.status.back"]
     _description = "Accounting sync record"
     _order = "id desc"
     _rec_name = "display_name"
@@ -158,6 +156,11 @@ class QxsSyncRecord(models.Model):
     def _target(self):
         self.ensure_one()
         return self.env[self.res_model].browse(self.res_id)
+
+    def _kind(self):
+        """The kind of remote document of this record ("invoice" or "credit_note"). Extended by
+        other modules (e.g. "journal")."""
+        return document_kind(self.move_id.move_type)
 
     # ------------------------------------------------------------------ the queue
     def _due_domain(self):
@@ -352,371 +355,8 @@ class QxsSyncRecord(models.Model):
         self.ensure_one()
         return self.move_id._qxs_document_values(self.connection_id, strict=strict)
 
-    # ------------------------------------------------------------------ outcomes
-    def _apply_result_isolated(self, result):
-        """Write one record's outcome inside a savepoint: whatever goes wrong while applying it
-        in Odoo (a UserError, an access error, an answer nobody foresaw) is written on that
-        record, visibly, and the other records of the run go on."""
-        self.ensure_one()
-        self.last_attempt_date = fields.Datetime.now()
-        try:
-            with self.env.cr.savepoint():
-                self._apply_result(result)
-        except Exception as exc:  # recorded on the record, never lost
-            _logger.exception("qbo_xero_sync: could not apply the outcome of %s", self)
-            self.invalidate_recordset()
-            self._record_failure(exc, result)
-
-    def _record_failure(self, exc, result=None):
-        """The record goes to "error" with Odoo's own message; a remote id that the provider
-        gave is kept (the document exists there), and the accountant gets an activity."""
-        message = exc.args[0] if isinstance(exc, UserError) and exc.args else str(exc)
-        if isinstance(exc, SyncError):
-            message = exc.message
-        vals = {
-            "state": "error",
-            "attempts": self.attempts + 1,
-            "last_error": _(
-                "Odoo could not apply what %(p)s answered: %(msg)s",
-                p=self._provider_label(),
-                msg=message,
-            ),
-        }
-        if isinstance(result, RemoteState):
-            vals["action"] = "pull"  # "send again" reads it again
-        if isinstance(result, Result) and result.remote_id and not self.remote_id:
-            vals["remote_id"] = result.remote_id
-            vals["remote_number"] = result.remote_number or False
-        with self.env.cr.savepoint():
-            self.write(vals)
-            self._note_failure(vals["last_error"])
-
-    def _apply_result(self, result):
-        """The one place where an outcome (success, failure, remote state) is written."""
-        self.ensure_one()
-        if isinstance(result, RemoteState):
-            self._apply_remote_state(result)
-            return
-        if isinstance(result, SyncError):
-            self._apply_error(result)
-            return
-        vals = {
-            "state": "synced",
-            "attempts": 0,
-            "next_attempt": False,
-            "last_error": False,
-            "last_sync_date": fields.Datetime.now(),
-        }
-        for key in ("remote_id", "remote_number", "sync_token", "remote_status"):
-            if getattr(result, key) is not None:
-                vals[key] = getattr(result, key)
-        target = self._target()
-        was_action = self.action
-        if result.remote_total is not None:
-            vals["remote_total"] = result.remote_total
-            vals["local_total"] = self._local_total()
-            vals["total_mismatch"] = bool(
-                float_compare(result.remote_total, vals["local_total"], precision_digits=2)
-            )
-        self.write(vals)
-        self._clear_failure_activity()
-        self._after_success(target, was_action, result)
-
-    def _local_total(self):
-        target = self._target()
-        return target.amount_total if target._name == "account.move" else 0.0
-
-    def _after_success(self, target, action, result):
-        if action == "void":
-            body = _("Voided in %(provider)s.", provider=self._provider_label())
-        else:
-            body = _(
-                "Sent to %(provider)s as %(number)s.",
-                provider=self._provider_label(),
-                number=self.remote_number or self.remote_id,
-            )
-        if result.message:
-            body = f"{body} {result.message}"
-        if self.total_mismatch:
-            body += " " + _(
-                "Warning: the total in %(provider)s (%(remote)s) differs from Odoo's "
-                "(%(local)s); check the taxes.",
-                provider=self._provider_label(),
-                remote=self.remote_total,
-                local=self.local_total,
-            )
-        self._note(body)
-
-    def _apply_error(self, exc):
-        if exc.kind == GONE and self.action == "void":
-            if not self.remote_id:
-                # The adapter looked it up by number: the document never got there.
-                self.write(
-                    {
-                        "state": "skipped",
-                        "skip_reason": _("Cancelled before it was sent."),
-                        "last_error": False,
-                        "next_attempt": False,
-                    }
-                )
-                self._clear_failure_activity()
-                return
-            # Nothing left to void: the document no longer exists remotely.
-            self._mark_deleted(_("The document no longer exists remotely."))
-            return
-        attempts = self.attempts + 1
-        if exc.kind == GONE and self.remote_id and attempts < const.MAX_TRANSIENT_ATTEMPTS:
-            # Deleted remotely while Odoo still wanted it there: drop the link and create it
-            # anew on the next run (a new generation, so that no request id is replayed).
-            self.write(
-                {
-                    "generation": self.generation + 1,
-                    "remote_id": False,
-                    "sync_token": False,
-                    "next_attempt": False,
-                    "attempts": attempts,
-                }
-            )
-            self._note(
-                _(
-                    "%(msg)s The remote document was deleted; it will be created anew.",
-                    msg=exc.message,
-                )
-            )
-            return
-        if exc.kind == AUTH:
-            # The connection needs an administrator (reconnect): the document waits in the
-            # queue, and is sent as soon as the connection is authorised again.
-            self.write(
-                {
-                    "next_attempt": fields.Datetime.now() + timedelta(hours=1),
-                    "last_error": _("%(msg)s (waiting for the connection)", msg=exc.message),
-                }
-            )
-            return
-        if exc.kind == RETRY and attempts < const.MAX_TRANSIENT_ATTEMPTS:
-            delay = const.RETRY_DELAYS[min(attempts - 1, len(const.RETRY_DELAYS) - 1)]
-            delay = max(delay, int(exc.retry_after or 0))
-            self.write(
-                {
-                    "attempts": attempts,
-                    "next_attempt": fields.Datetime.now() + timedelta(seconds=delay),
-                    "last_error": _("%(msg)s (will retry automatically)", msg=exc.message),
-                }
-            )
-            return
-        # A user error, a transient one that kept failing, or a document that a create
-        # could not find (GONE without a remote id: a referenced record is missing there).
-        noted = self.state == "error" and self.last_error == exc.message
-        self.write({"state": "error", "attempts": attempts, "last_error": exc.message})
-        if not noted:
-            self._note_failure(exc.message)
-
-    def _mark_deleted(self, note):
-        self.write(
-            {
-                "state": "remote_deleted",
-                "remote_status": "deleted",
-                "remote_id": False,
-                "sync_token": False,
-                "generation": self.generation + 1,
-                "last_error": False,
-            }
-        )
-        self._clear_failure_activity()
-        self._note(note)
-
-    # ------------------------------------------------------------------ telling the users
-    def _note(self, body):
-        """A chatter note on the synced Odoo record, when it has a chatter."""
-        target = self._target()
-        if hasattr(target, "message_post") and target.exists():
-            target.sudo().message_post(body=body)
-
-    def _note_failure(self, message):
-        """A failure: a chatter note, and one activity for the accountant (not one per retry;
-        it is closed when the document syncs)."""
-        self._note(_("Sync failed: %s", message))
-        target = self._target()
-        if not hasattr(target, "activity_schedule") or not target.exists():
-            return
-        if self._failure_activities():
-            return
-        user = (getattr(target, "invoice_user_id", False) or self.env.user).sudo()
-        if user.share or self.company_id not in user.company_ids:
-            user = self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
-        target.sudo().activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=_("Fix the %s sync", self._provider_label()),
-            note=message,
-            user_id=user.id,
-        )
-
-    def _failure_activities(self):
-        target = self._target()
-        if not hasattr(target, "activity_ids") or not target.exists():
-            return self.env["mail.activity"]
-        summary = _("Fix the %s sync", self._provider_label())
-        return target.sudo().activity_ids.filtered(lambda a: a.summary == summary)
-
-    def _clear_failure_activity(self):
-        self._failure_activities().unlink()
-
     def _provider_label(self):
         return dict(const.PROVIDERS)[self.connection_id.provider]
-
-    # ------------------------------------------------------------------ status back
-    @api.model
-    def _cron_poll(self):
-        """Ask every connected provider what changed since the last poll. Each connection is
-        polled on its own: one that fails (or whose changes fail to apply) never keeps the
-        others' statuses from coming back."""
-        conns = (
-            self.env["qxs.connection"]
-            .sudo()
-            .search([("state", "=", "connected"), ("sync_status_back", "=", True)])
-        )
-        can_commit = self.env["account.move"]._can_commit()
-        for conn in conns:
-            try:
-                if can_commit:
-                    self._poll_connection(conn)
-                else:  # tests: a savepoint stands in for the transaction that is rolled back
-                    with self.env.cr.savepoint():
-                        self._poll_connection(conn)
-            except Exception:  # logged; the next poll reads the same changes
-                _logger.exception("qbo_xero_sync: polling %s failed", conn.display_name)
-                if can_commit:
-                    self.env.cr.rollback()  # pylint: disable=invalid-commit
-
-    def _poll_connection(self, conn):
-        can_commit = self.env["account.move"]._can_commit()
-        if can_commit and not conn._token_valid():
-            if not self._refresh_before_work(conn):
-                return
-        since = conn.last_poll_date or (fields.Datetime.now() - timedelta(days=1))
-        try:
-            changes = conn._adapter().fetch_changes(since)
-            conn._store_limits(changes.limits)
-        except SyncError as exc:
-            _logger.warning("qbo_xero_sync: polling %s failed: %s", conn.display_name, exc)
-            return
-        # Payments are registered in the connection's company (its journals, its accounts).
-        # Each state is applied in a savepoint: one that fails is recorded on its document.
-        self.with_company(conn.company_id)._apply_remote_states(conn, changes.states)
-        if changes.note:
-            conn._notify_admins(changes.note)
-        if can_commit:
-            # The states first, then the watermark in a transaction of its own: it sees
-            # what the adapter stored meanwhile (call budgets), and a failure before this
-            # point re-reads the same changes next time instead of losing them.
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-        if changes.watermark:
-            conn.last_poll_date = changes.watermark
-        if can_commit:
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-
-    def _kind(self):
-        """The kind of remote document of this record ("invoice" or "credit_note"). Extended by
-        other modules (e.g. "journal")."""
-        return document_kind(self.move_id.move_type)
-
-    @api.model
-    def _records_by_key(self, connection, keys, states=None):
-        """{(kind, remote id): document record} of a connection. Providers number invoices and
-        credit notes separately: the id alone does not name a document."""
-        keys = {(kind, str(rid)) for kind, rid in keys}
-        domain = [
-            ("connection_id", "=", connection.id),
-            ("purpose", "=", "document"),
-            ("remote_id", "in", [rid for _kind, rid in keys]),
-        ]
-        if states:
-            domain.append(("state", "in", states))
-        recs = self.sudo().search(domain)
-        return {
-            (rec._kind(), rec.remote_id): rec
-            for rec in recs
-            if (rec._kind(), rec.remote_id) in keys
-        }
-
-    @api.model
-    def _apply_remote_states(self, connection, states):
-        by_key = self._records_by_key(connection, [(s.kind, s.remote_id) for s in states])
-        for state in states:
-            rec = by_key.get((state.kind, str(state.remote_id)))
-            if rec:
-                rec._apply_result_isolated(state)
-
-    @api.model
-    def _enqueue_pull(self, connection, keys):
-        """Webhooks land here: mark the synced records named by ``keys`` ((kind, remote id)) to
-        be read again by the cron. Returns the records marked."""
-        recs = self.browse(
-            [rec.id for rec in self._records_by_key(connection, keys, ["synced"]).values()]
-        ).sudo()
-        recs.write({"state": "pending", "action": "pull", "attempts": 0, "next_attempt": False})
-        if recs:
-            self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
-        return recs
-
-    @api.model
-    def _enqueue_reread(self, connection):
-        """Read every synced document of a connection again (e.g. after an outage longer than
-        the provider keeps its changes). Returns the number of records marked."""
-        recs = self.sudo().search(
-            [
-                ("connection_id", "in", connection.ids),
-                ("purpose", "=", "document"),
-                ("state", "=", "synced"),
-                ("remote_id", "!=", False),
-            ]
-        )
-        recs.write({"state": "pending", "action": "pull", "attempts": 0, "next_attempt": False})
-        if recs:
-            self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
-        return len(recs)
-
-    def _apply_remote_state(self, remote):
-        """Apply a provider's state to Odoo: paid -> payment, voided -> cancel, deleted ->
-        unlink; whichever way the news came (poll, webhook, read).
-
-        A local change that waits to be sent (a push or a void) wins: the record is left as it
-        is, unless the provider already did what the void asks. An error stays an error (its
-        banner says what to fix), while the provider's payments and voids still apply."""
-        self.ensure_one()
-        if self.state == "pending" and self.action in ("push", "void"):
-            if self.action == "void" and remote.status in ("voided", "deleted"):
-                self._apply_result(Result(remote_status=remote.status))
-            return
-        if self.state not in ("synced", "error", "pending"):
-            return  # skipped, or deleted remotely: nothing is linked any more
-        if remote.status == "deleted":
-            self._mark_deleted(
-                _(
-                    "The document was deleted in %s; the link is dropped. Post "
-                    "it again to send it anew.",
-                    self._provider_label(),
-                )
-            )
-            return
-        vals = {"remote_status": remote.status}
-        if self.state == "pending" or (self.state == "error" and remote.status == "voided"):
-            vals.update({"state": "synced", "action": "push", "last_error": False})
-        if remote.sync_token:
-            vals["sync_token"] = remote.sync_token
-        self.write(vals)
-        if self.state == "synced":
-            self._clear_failure_activity()
-        move = self.move_id
-        if not move or not self.connection_id.sync_status_back:
-            return
-        if remote.status == "voided":
-            move._qxs_apply_remote_void(self._provider_label())
-            return
-        self.remote_paid_amount = move._qxs_apply_remote_payment(
-            remote, self.remote_paid_amount, self.connection_id, self.remote_number
-        )
 
     # ------------------------------------------------------------------ user actions
     def action_retry(self):

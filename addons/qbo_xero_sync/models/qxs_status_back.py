@@ -1,0 +1,164 @@
+import logging
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+
+from ..adapters import Result
+from ..exceptions import SyncError
+
+_logger = logging.getLogger(__name__)
+
+
+class QxsStatusBack(models.AbstractModel):
+    """Statuses read back from QuickBooks or Xero (the poll, webhooks, reads) and applied to the
+    sync records and their Odoo documents. Mixed into ``qxs.sync.record``."""
+
+    _name = "qxs.status.back"
+    _description = "Statuses read back from QuickBooks / Xero"
+
+    @api.model
+    def _cron_poll(self):
+        """Ask every connected provider what changed since the last poll. Each connection is
+        polled on its own: one that fails (or whose changes fail to apply) never keeps the
+        others' statuses from coming back."""
+        conns = (
+            self.env["qxs.connection"]
+            .sudo()
+            .search([("state", "=", "connected"), ("sync_status_back", "=", True)])
+        )
+        can_commit = self.env["account.move"]._can_commit()
+        for conn in conns:
+            try:
+                if can_commit:
+                    self._poll_connection(conn)
+                else:  # tests: a savepoint stands in for the transaction that is rolled back
+                    with self.env.cr.savepoint():
+                        self._poll_connection(conn)
+            except Exception:  # logged; the next poll reads the same changes
+                _logger.exception("qbo_xero_sync: polling %s failed", conn.display_name)
+                if can_commit:
+                    self.env.cr.rollback()  # pylint: disable=invalid-commit
+
+    def _poll_connection(self, conn):
+        can_commit = self.env["account.move"]._can_commit()
+        if can_commit and not conn._token_valid():
+            if not self._refresh_before_work(conn):
+                return
+        since = conn.last_poll_date or (fields.Datetime.now() - timedelta(days=1))
+        try:
+            changes = conn._adapter().fetch_changes(since)
+            conn._store_limits(changes.limits)
+        except SyncError as exc:
+            _logger.warning("qbo_xero_sync: polling %s failed: %s", conn.display_name, exc)
+            return
+        # Payments are registered in the connection's company (its journals, its accounts).
+        # Each state is applied in a savepoint: one that fails is recorded on its document.
+        self.with_company(conn.company_id)._apply_remote_states(conn, changes.states)
+        if changes.note:
+            conn._notify_admins(changes.note)
+        if can_commit:
+            # The states first, then the watermark in a transaction of its own: it sees
+            # what the adapter stored meanwhile (call budgets), and a failure before this
+            # point re-reads the same changes next time instead of losing them.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        if changes.watermark:
+            conn.last_poll_date = changes.watermark
+        if can_commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _records_by_key(self, connection, keys, states=None):
+        """{(kind, remote id): document record} of a connection. Providers number invoices and
+        credit notes separately: the id alone does not name a document."""
+        keys = {(kind, str(rid)) for kind, rid in keys}
+        domain = [
+            ("connection_id", "=", connection.id),
+            ("purpose", "=", "document"),
+            ("remote_id", "in", [rid for _kind, rid in keys]),
+        ]
+        if states:
+            domain.append(("state", "in", states))
+        recs = self.sudo().search(domain)
+        return {
+            (rec._kind(), rec.remote_id): rec
+            for rec in recs
+            if (rec._kind(), rec.remote_id) in keys
+        }
+
+    @api.model
+    def _apply_remote_states(self, connection, states):
+        by_key = self._records_by_key(connection, [(s.kind, s.remote_id) for s in states])
+        for state in states:
+            rec = by_key.get((state.kind, str(state.remote_id)))
+            if rec:
+                rec._apply_result_isolated(state)
+
+    @api.model
+    def _enqueue_pull(self, connection, keys):
+        """Webhooks land here: mark the synced records named by ``keys`` ((kind, remote id)) to
+        be read again by the cron. Returns the records marked."""
+        recs = self.browse(
+            [rec.id for rec in self._records_by_key(connection, keys, ["synced"]).values()]
+        ).sudo()
+        recs.write({"state": "pending", "action": "pull", "attempts": 0, "next_attempt": False})
+        if recs:
+            self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
+        return recs
+
+    @api.model
+    def _enqueue_reread(self, connection):
+        """Read every synced document of a connection again (e.g. after an outage longer than
+        the provider keeps its changes). Returns the number of records marked."""
+        recs = self.sudo().search(
+            [
+                ("connection_id", "in", connection.ids),
+                ("purpose", "=", "document"),
+                ("state", "=", "synced"),
+                ("remote_id", "!=", False),
+            ]
+        )
+        recs.write({"state": "pending", "action": "pull", "attempts": 0, "next_attempt": False})
+        if recs:
+            self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
+        return len(recs)
+
+    def _apply_remote_state(self, remote):
+        """Apply a provider's state to Odoo: paid -> payment, voided -> cancel, deleted ->
+        unlink; whichever way the news came (poll, webhook, read).
+
+        A local change that waits to be sent (a push or a void) wins: the record is left as it
+        is, unless the provider already did what the void asks. An error stays an error (its
+        banner says what to fix), while the provider's payments and voids still apply."""
+        self.ensure_one()
+        if self.state == "pending" and self.action in ("push", "void"):
+            if self.action == "void" and remote.status in ("voided", "deleted"):
+                self._apply_result(Result(remote_status=remote.status))
+            return
+        if self.state not in ("synced", "error", "pending"):
+            return  # skipped, or deleted remotely: nothing is linked any more
+        if remote.status == "deleted":
+            self._mark_deleted(
+                _(
+                    "The document was deleted in %s; the link is dropped. Post "
+                    "it again to send it anew.",
+                    self._provider_label(),
+                )
+            )
+            return
+        vals = {"remote_status": remote.status}
+        if self.state == "pending" or (self.state == "error" and remote.status == "voided"):
+            vals.update({"state": "synced", "action": "push", "last_error": False})
+        if remote.sync_token:
+            vals["sync_token"] = remote.sync_token
+        self.write(vals)
+        if self.state == "synced":
+            self._clear_failure_activity()
+        move = self.move_id
+        if not move or not self.connection_id.sync_status_back:
+            return
+        if remote.status == "voided":
+            move._qxs_apply_remote_void(self._provider_label())
+            return
+        self.remote_paid_amount = move._qxs_apply_remote_payment(
+            remote, self.remote_paid_amount, self.connection_id, self.remote_number
+        )

@@ -1,0 +1,231 @@
+import logging
+from datetime import timedelta
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+from .. import const
+from ..adapters import RemoteState, Result
+from ..exceptions import AUTH, GONE, RETRY, SyncError
+
+_logger = logging.getLogger(__name__)
+
+
+class QxsSyncOutcome(models.AbstractModel):
+    """How the outcome of a sync record's work is written back: :meth:`_apply_result` is the one
+    place that writes sync state; what the users are told (a chatter note on the synced Odoo
+    record, one activity for a failure) is here too. Mixed into ``qxs.sync.record``."""
+
+    _name = "qxs.sync.outcome"
+    _description = "Outcomes of QuickBooks / Xero sync work"
+
+    def _apply_result_isolated(self, result):
+        """Write one record's outcome inside a savepoint: whatever goes wrong while applying it
+        in Odoo (a UserError, an access error, an answer nobody foresaw) is written on that
+        record, visibly, and the other records of the run go on."""
+        self.ensure_one()
+        self.last_attempt_date = fields.Datetime.now()
+        try:
+            with self.env.cr.savepoint():
+                self._apply_result(result)
+        except Exception as exc:  # recorded on the record, never lost
+            _logger.exception("qbo_xero_sync: could not apply the outcome of %s", self)
+            self.invalidate_recordset()
+            self._record_failure(exc, result)
+
+    def _record_failure(self, exc, result=None):
+        """The record goes to "error" with Odoo's own message; a remote id that the provider
+        gave is kept (the document exists there), and the accountant gets an activity."""
+        message = exc.args[0] if isinstance(exc, UserError) and exc.args else str(exc)
+        if isinstance(exc, SyncError):
+            message = exc.message
+        vals = {
+            "state": "error",
+            "attempts": self.attempts + 1,
+            "last_error": _(
+                "Odoo could not apply what %(p)s answered: %(msg)s",
+                p=self._provider_label(),
+                msg=message,
+            ),
+        }
+        if isinstance(result, RemoteState):
+            vals["action"] = "pull"  # "send again" reads it again
+        if isinstance(result, Result) and result.remote_id and not self.remote_id:
+            vals["remote_id"] = result.remote_id
+            vals["remote_number"] = result.remote_number or False
+        with self.env.cr.savepoint():
+            self.write(vals)
+            self._note_failure(vals["last_error"])
+
+    def _apply_result(self, result):
+        """The one place where an outcome (success, failure, remote state) is written."""
+        self.ensure_one()
+        if isinstance(result, RemoteState):
+            self._apply_remote_state(result)
+            return
+        if isinstance(result, SyncError):
+            self._apply_error(result)
+            return
+        vals = {
+            "state": "synced",
+            "attempts": 0,
+            "next_attempt": False,
+            "last_error": False,
+            "last_sync_date": fields.Datetime.now(),
+        }
+        for key in ("remote_id", "remote_number", "sync_token", "remote_status"):
+            if getattr(result, key) is not None:
+                vals[key] = getattr(result, key)
+        target = self._target()
+        was_action = self.action
+        if result.remote_total is not None:
+            vals["remote_total"] = result.remote_total
+            vals["local_total"] = self._local_total()
+            vals["total_mismatch"] = bool(
+                float_compare(result.remote_total, vals["local_total"], precision_digits=2)
+            )
+        self.write(vals)
+        self._clear_failure_activity()
+        self._after_success(target, was_action, result)
+
+    def _local_total(self):
+        target = self._target()
+        return target.amount_total if target._name == "account.move" else 0.0
+
+    def _after_success(self, target, action, result):
+        if action == "void":
+            body = _("Voided in %(provider)s.", provider=self._provider_label())
+        else:
+            body = _(
+                "Sent to %(provider)s as %(number)s.",
+                provider=self._provider_label(),
+                number=self.remote_number or self.remote_id,
+            )
+        if result.message:
+            body = f"{body} {result.message}"
+        if self.total_mismatch:
+            body += " " + _(
+                "Warning: the total in %(provider)s (%(remote)s) differs from Odoo's "
+                "(%(local)s); check the taxes.",
+                provider=self._provider_label(),
+                remote=self.remote_total,
+                local=self.local_total,
+            )
+        self._note(body)
+
+    def _apply_error(self, exc):
+        if exc.kind == GONE and self.action == "void":
+            if not self.remote_id:
+                # The adapter looked it up by number: the document never got there.
+                self.write(
+                    {
+                        "state": "skipped",
+                        "skip_reason": _("Cancelled before it was sent."),
+                        "last_error": False,
+                        "next_attempt": False,
+                    }
+                )
+                self._clear_failure_activity()
+                return
+            # Nothing left to void: the document no longer exists remotely.
+            self._mark_deleted(_("The document no longer exists remotely."))
+            return
+        attempts = self.attempts + 1
+        if exc.kind == GONE and self.remote_id and attempts < const.MAX_TRANSIENT_ATTEMPTS:
+            # Deleted remotely while Odoo still wanted it there: drop the link and create it
+            # anew on the next run (a new generation, so that no request id is replayed).
+            self.write(
+                {
+                    "generation": self.generation + 1,
+                    "remote_id": False,
+                    "sync_token": False,
+                    "next_attempt": False,
+                    "attempts": attempts,
+                }
+            )
+            self._note(
+                _(
+                    "%(msg)s The remote document was deleted; it will be created anew.",
+                    msg=exc.message,
+                )
+            )
+            return
+        if exc.kind == AUTH:
+            # The connection needs an administrator (reconnect): the document waits in the
+            # queue, and is sent as soon as the connection is authorised again.
+            self.write(
+                {
+                    "next_attempt": fields.Datetime.now() + timedelta(hours=1),
+                    "last_error": _("%(msg)s (waiting for the connection)", msg=exc.message),
+                }
+            )
+            return
+        if exc.kind == RETRY and attempts < const.MAX_TRANSIENT_ATTEMPTS:
+            delay = const.RETRY_DELAYS[min(attempts - 1, len(const.RETRY_DELAYS) - 1)]
+            delay = max(delay, int(exc.retry_after or 0))
+            self.write(
+                {
+                    "attempts": attempts,
+                    "next_attempt": fields.Datetime.now() + timedelta(seconds=delay),
+                    "last_error": _("%(msg)s (will retry automatically)", msg=exc.message),
+                }
+            )
+            return
+        # A user error, a transient one that kept failing, or a document that a create
+        # could not find (GONE without a remote id: a referenced record is missing there).
+        noted = self.state == "error" and self.last_error == exc.message
+        self.write({"state": "error", "attempts": attempts, "last_error": exc.message})
+        if not noted:
+            self._note_failure(exc.message)
+
+    def _mark_deleted(self, note):
+        self.write(
+            {
+                "state": "remote_deleted",
+                "remote_status": "deleted",
+                "remote_id": False,
+                "sync_token": False,
+                "generation": self.generation + 1,
+                "last_error": False,
+            }
+        )
+        self._clear_failure_activity()
+        self._note(note)
+
+    # ------------------------------------------------------------------ telling the users
+
+    def _note(self, body):
+        """A chatter note on the synced Odoo record, when it has a chatter."""
+        target = self._target()
+        if hasattr(target, "message_post") and target.exists():
+            target.sudo().message_post(body=body)
+
+    def _note_failure(self, message):
+        """A failure: a chatter note, and one activity for the accountant (not one per retry;
+        it is closed when the document syncs)."""
+        self._note(_("Sync failed: %s", message))
+        target = self._target()
+        if not hasattr(target, "activity_schedule") or not target.exists():
+            return
+        if self._failure_activities():
+            return
+        user = (getattr(target, "invoice_user_id", False) or self.env.user).sudo()
+        if user.share or self.company_id not in user.company_ids:
+            user = self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
+        target.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=_("Fix the %s sync", self._provider_label()),
+            note=message,
+            user_id=user.id,
+        )
+
+    def _failure_activities(self):
+        target = self._target()
+        if not hasattr(target, "activity_ids") or not target.exists():
+            return self.env["mail.activity"]
+        summary = _("Fix the %s sync", self._provider_label())
+        return target.sudo().activity_ids.filtered(lambda a: a.summary == summary)
+
+    def _clear_failure_activity(self):
+        self._failure_activities().unlink()
