@@ -145,6 +145,12 @@ def code_of(exc_info):
     return exc_info.value.error_code
 
 
+def api_post(emu, path, token, body, **params):
+    headers = {"Accept": "application/json", "Authorization": "Bearer " + token}
+    url = f'{emu.urls()["api"]}/company/{emu.config["realm_id"]}/{path}'
+    return requests.post(url, headers=headers, params=params, json=body, timeout=10)
+
+
 def api_get(emu, path, token=None, **params):
     headers = {"Accept": "application/json"}
     if token:
@@ -282,6 +288,51 @@ def test_query_language(emu, qb):
         with pytest.raises(ValidationException) as exc:
             qb.query(bad)
         assert code_of(exc) == 4000, bad
+
+
+def test_query_names_only_properties_of_the_entity(emu, qb):
+    for bad, prop in (
+        ("SELECT * FROM Customer WHERE DisplayNam = 'x'", "DisplayNam"),
+        ("SELECT * FROM Invoice WHERE DocNumber IN ('1') AND Foo = '2'", "Foo"),
+        ("SELECT Id, Nmae FROM Item", "Nmae"),
+        ("SELECT * FROM Account ORDERBY Nme", "Nme"),
+        ("SELECT * FROM Invoice WHERE MetaData.Updated > '2020-01-01'", "MetaData.Updated"),
+        ("SELECT * FROM Item WHERE AcctNum = '1'", "AcctNum"),  # an Account field
+        ("SELECT COUNT(*) FROM Payment WHERE Name = 'x'", "Name"),
+    ):
+        with pytest.raises(ValidationException) as exc:
+            qb.query(bad)
+        assert code_of(exc) == 4000, bad
+        assert f"'{prop}'" in exc.value.detail, bad  # the detail names the property
+    answer = qb.batch_operation(
+        json.dumps(
+            {"BatchItemRequest": [{"bId": "1", "Query": "SELECT * FROM Term WHERE Nam = 'x'"}]}
+        )
+    )
+    assert answer["BatchItemResponse"][0]["Fault"]["Error"][0]["code"] == "4000"
+    # Names are matched case-insensitively, dotted MetaData names are known.
+    assert Item.count("name = 'Design'", qb=qb) == 1
+    invoice(doc="Q-1").save(qb=qb)
+    assert Invoice.count("MetaData.LastUpdatedTime > '2000-01-01T00:00:00-08:00'", qb=qb) == 1
+    # The shapes of the addon's own queries (adapters/qbo/, qbo_xero_sync_cogs/adapters/qbo.py).
+    for query in (
+        "SELECT * FROM Customer WHERE Id IN ('1') AND Active = false MAXRESULTS 1000",
+        "SELECT * FROM Customer WHERE DisplayName IN ('x') MAXRESULTS 1000",
+        "SELECT * FROM Item WHERE Id IN ('1') AND Active = false MAXRESULTS 1000",
+        "SELECT *, Sku FROM Item WHERE Sku IN ('x') MAXRESULTS 1000",
+        "SELECT * FROM Item WHERE Name IN ('x') MAXRESULTS 1000",
+        "SELECT * FROM Invoice WHERE DocNumber IN ('x') MAXRESULTS 1000",
+        "SELECT * FROM CreditMemo WHERE DocNumber IN ('x') MAXRESULTS 1000",
+        "SELECT * FROM Payment WHERE Id IN ('1') MAXRESULTS 1000",
+        "SELECT * FROM JournalEntry WHERE DocNumber IN ('x') MAXRESULTS 1000",
+        "SELECT * FROM Account WHERE Name = 'x'",
+        "SELECT * FROM Account WHERE Active = true MAXRESULTS 1000",
+        "SELECT * FROM Account WHERE AcctNum IN ('x') MAXRESULTS 1000",
+        "SELECT * FROM TaxCode MAXRESULTS 1000",
+        "SELECT * FROM TaxRate WHERE Name = 'x'",
+        "SELECT * FROM Term ORDERBY DueDays",
+    ):
+        assert isinstance(qb.query(query)["QueryResponse"], dict), query
 
 
 def test_inactive_names_are_hidden_from_queries(emu, qb):
@@ -692,9 +743,50 @@ def test_requestid_replays_the_first_answer(emu, qb):
     assert retried.DocNumber == "R-2" and len(emu.objects("Invoice")) == 2
     with pytest.raises(QuickbooksException):  # ≤ 50 characters
         invoice(doc="R-3").save(qb=qb, request_id="x" * 51)
+    assert emu.config["requestid_scope"] == "realm"  # Intuit: unique per company
+    token = qb.auth_client.access_token
+    answer = api_post(emu, "customer", token, {"DisplayName": "Reused"}, requestid="rid-1")
+    assert answer.status_code == 200 and answer.json()["Invoice"]["Id"] == first.Id
+    assert not Customer.filter(DisplayName="Reused", qb=qb)  # replayed, nothing written
+
+
+def test_requestid_scope_endpoint(make_emu):
+    emu = make_emu(requestid_scope="endpoint")
+    qb = connect(emu)
+    token = qb.auth_client.access_token
+    first = invoice(doc="E-1").save(qb=qb, request_id="rid-1")
+    customer = api_post(emu, "customer", token, {"DisplayName": "Own"}, requestid="rid-1")
+    assert customer.status_code == 200 and customer.json()["Customer"]["DisplayName"] == "Own"
+    again = api_post(emu, "customer", token, {"DisplayName": "Other"}, requestid="rid-1")
+    assert again.json()["Customer"]["Id"] == customer.json()["Customer"]["Id"]  # same endpoint
+    assert invoice(doc="E-1").save(qb=qb, request_id="rid-1").Id == first.Id
+    assert len(emu.objects("Invoice")) == 1 and Customer.count(qb=qb) == 4
 
 
 # ------------------------------------------------------------------------------ limits and faults
+def test_rate_limit_per_second(make_emu, monkeypatch):
+    assert QboEmulator.default_config["rate_limit_per_second"] is None  # off unless asked
+    emu = make_emu(rate_limit_per_second=3, throttle_body="json")
+    qb = connect(emu)
+    now = [emu.clock.now()]
+    monkeypatch.setattr(emu.clock, "now", lambda: now[0])  # a clock that moves only when told
+    for _ in range(3):
+        Customer.count(qb=qb)
+        now[0] += 0.1
+    with pytest.raises(QuickbooksException) as exc:
+        Customer.count(qb=qb)
+    assert code_of(exc) == 3001
+    assert api_get(emu, "customer/1", qb.auth_client.access_token).status_code == 429
+    now[0] += 0.75  # the first call is now more than a second old: one slot is free
+    assert Customer.count(qb=qb) == 3
+    with pytest.raises(QuickbooksException):
+        Customer.count(qb=qb)
+    now[0] += 1.0
+    assert [Customer.count(qb=qb) for _ in range(3)] == [3, 3, 3]
+    emu.config["rate_limit_per_second"] = None  # off
+    assert len([Customer.count(qb=qb) for _ in range(12)]) == 12
+
+
 @pytest.mark.parametrize("body", ["xml", "json"])
 def test_rate_limit_per_minute(make_emu, body):
     emu = make_emu(rate_limit_per_minute=3, throttle_body=body)

@@ -20,6 +20,7 @@ import urllib3
 from xero_python.accounting import AccountingApi
 from xero_python.accounting.models import (
     Account,
+    AccountType,
     Allocation,
     Allocations,
     Contact,
@@ -404,6 +405,153 @@ def test_accounts_where_and_tax_rates(xero):
     assert int(xero.header("X-MinLimit-Remaining")) == 55
     assert int(xero.header("X-DayLimit-Remaining")) == 4995
     assert xero.header("X-AppMinLimit-Remaining") == "9995"
+
+
+def test_contact_number_is_unique_across_all_contacts(emu, xero):
+    taken = "The contact number ODOO-P-7 is already assigned to another contact. The contact "
+    taken += "number must be unique across all contacts."
+    data = bad_request(
+        lambda: xero.acc.create_contacts(
+            xero.tenant,
+            Contacts(contacts=[Contact(name="Harbour Club", contact_number="ODOO-P-7")]),
+            _request_timeout=T,
+        )
+    )
+    assert error_messages(data) == [taken]
+    # POST with the number alone updates its contact; giving it to another contact fails
+    same = xero.acc.update_or_create_contacts(
+        xero.tenant,
+        Contacts(
+            contacts=[Contact(contact_number="ODOO-P-7", email_address="new@bayside.example")]
+        ),
+        _request_timeout=T,
+    ).contacts[0]
+    assert (same.name, same.contact_id) == ("Bayside Club", contact_id(emu, "Bayside Club"))
+    other = contact_id(emu, "City Agency")
+    data = bad_request(
+        lambda: xero.acc.update_contact(
+            xero.tenant,
+            other,
+            Contacts(contacts=[Contact(contact_id=other, contact_number="ODOO-P-7")]),
+            _request_timeout=T,
+        )
+    )
+    assert error_messages(data) == [taken]
+    # an archived contact keeps its number taken
+    xero.acc.update_contact(
+        xero.tenant,
+        same.contact_id,
+        Contacts(contacts=[Contact(contact_id=same.contact_id, contact_status="ARCHIVED")]),
+        _request_timeout=T,
+    )
+    data = bad_request(
+        lambda: xero.acc.create_contacts(
+            xero.tenant,
+            Contacts(contacts=[Contact(name="Harbour Club", contact_number="ODOO-P-7")]),
+            _request_timeout=T,
+        )
+    )
+    assert error_messages(data) == [taken]
+    made = xero.acc.create_contacts(
+        xero.tenant,
+        Contacts(contacts=[Contact(name="Harbour Club", contact_number="ODOO-P-8")]),
+        _request_timeout=T,
+    ).contacts[0]
+    assert made.contact_number == "ODOO-P-8"
+    assert [c["Name"] for c in emu.objects("Contacts") if c.get("ContactNumber") == "ODOO-P-7"] == [
+        "Bayside Club"
+    ]
+
+
+def test_create_account(emu, xero):
+    made = xero.acc.create_account(
+        xero.tenant,
+        Account(code="4400", name="Food Sales", type=AccountType.REVENUE, description="Food"),
+        _request_timeout=T,
+    ).accounts[0]
+    assert (made.code, made.name, val(made.type), made.status, made._class) == (
+        "4400",
+        "Food Sales",
+        "REVENUE",
+        "ACTIVE",
+        "REVENUE",
+    )
+    assert (made.tax_type, made.description, made.enable_payments_to_account) == (
+        "OUTPUT",
+        "Food",
+        False,
+    )
+    assert made.account_id and made.updated_date_utc
+    fetched = xero.acc.get_account(xero.tenant, made.account_id, _request_timeout=T).accounts[0]
+    assert fetched.code == "4400"
+    expense = xero.acc.create_account(
+        xero.tenant,
+        Account(code="123456", name="Foobar", type=AccountType.EXPENSE),
+        _request_timeout=T,
+    ).accounts[0]
+    assert (expense._class, expense.tax_type) == ("EXPENSE", "INPUT")  # the spec's example
+    # the new revenue account is usable on invoice lines
+    inv = create(xero, invoice(contact_id(emu), [line(10, account="4400")]))[0]
+    assert inv.line_items[0].account_code == "4400"
+    # Code and Name unique (Name: the spec's message), Code <= 10, Type required
+    data = bad_request(
+        lambda: xero.acc.create_account(
+            xero.tenant,
+            Account(code="4400", name="Sales", type=AccountType.REVENUE),
+            _request_timeout=T,
+        )
+    )
+    assert data["ErrorNumber"] == 10 and error_messages(data) == [
+        "Please enter a unique Code.",
+        "Please enter a unique Name.",
+    ]
+    assert data["Elements"][0]["Code"] == "4400"
+    refused = xero.raw(
+        "PUT", "/Accounts", {"Code": "12345678901", "Name": "Long code", "Type": "NOPE"}
+    )
+    assert refused.status_code == 400
+    assert [m["Message"] for m in refused.json()["Elements"][0]["ValidationErrors"]] == [
+        "Code must be 10 characters or fewer.",
+        "Account Type 'NOPE' is not valid.",
+    ]
+    missing = xero.raw("PUT", "/Accounts", {"Description": "nothing else"}).json()
+    assert len(missing["Elements"][0]["ValidationErrors"]) == 3
+    assert len(emu.objects("Accounts")) == 16
+    # accounting.settings is the scope it needs
+    narrow = Client(emu, emu.issue_tokens(scope="offline_access accounting.contacts"))
+    assert (
+        status_error(
+            lambda: narrow.acc.create_account(
+                narrow.tenant,
+                Account(code="4500", name="X", type=AccountType.SALES),
+                _request_timeout=T,
+            )
+        ).status
+        == 401
+    )
+
+
+def wordy_line(description):
+    return LineItem(
+        description=description, quantity=1, unit_amount=1, account_code="200", tax_type="OUTPUT"
+    )
+
+
+def test_request_body_over_the_size_limit_is_refused(emu, xero):
+    cid = contact_id(emu)
+    big = invoice(cid, [wordy_line("x" * 3_700_000)])
+    error = status_error(lambda: create(xero, big))
+    assert error.status == 413
+    assert json.loads(error.body)["Title"] == "RequestEntityTooLarge"
+    assert emu.objects("Invoices") == []
+    assert emu.count(r"Invoices$", "PUT") == 1
+    xero.acc.get_tax_rates(xero.tenant, _request_timeout=T)
+    assert xero.header("X-MinLimit-Remaining") == "59"  # the refused call did not count
+    fits = invoice(cid, [wordy_line("x" * 3_500_000)])
+    assert create(xero, fits)[0].invoice_id  # 3.5 MB + the rest, under 3.5 MiB
+    emu.config["max_request_bytes"] = 2000  # the limit is a config key
+    assert status_error(lambda: create(xero, invoice(cid, [wordy_line("y" * 2000)]))).status == 413
+    assert create(xero, invoice(cid))[0].invoice_id
 
 
 # ---------------------------------------------------------------------- invoices

@@ -2,9 +2,10 @@
 
 It serves the OpenID discovery document, the authorize / token / revoke endpoints and the
 ``/v3/company/{realm}/...`` API (entities, query, batch, cdc) for one US (or other) company,
-with the real fault shapes and codes, SyncToken checks, ``requestid`` replay, per-minute and
-concurrency throttling, webhooks signed like Intuit's, and user-side actions (pay, void, delete)
-as a QuickBooks user would make them.  Rules and their sources: ``QBO_RULES.md`` next to this file.
+with the real fault shapes and codes, SyncToken checks, ``requestid`` replay, per-second,
+per-minute and concurrency throttling, webhooks signed like Intuit's, and user-side actions (pay,
+void, delete) as a QuickBooks user would make them.  Rules and their sources: ``QBO_RULES.md``
+next to this file.
 """
 
 import base64
@@ -55,6 +56,159 @@ THROTTLE_XML = (
     "statusCode=429</Message><Detail>The request limit was reached.</Detail></Error>"
     "</Fault></IntuitResponse>"
 )
+
+
+# Element names of each entity in Intuit's XML Schema of the v3 data model (Finance.xsd,
+# IntuitBaseTypes.xsd of intuit/QuickBooks-V3-Java-SDK): {type: (base type, own elements)}.
+# A query may only name these (the first segment of a dotted name; ``MetaData.x`` is checked
+# against ModificationMetaData).  Whether a field is also *filterable* is not checked ⚠.
+_XSD_FIELDS = {
+    "IntuitEntity": (None, "Id SyncToken MetaData CustomField AttachableRef"),
+    "NameBase": (
+        "IntuitEntity",
+        "IntuitId Organization Title GivenName MiddleName FamilyName Suffix FullyQualifiedName "
+        "CompanyName DisplayName PrintOnCheckName UserId Active V4IDPseudonym PrimaryPhone "
+        "AlternatePhone Mobile Fax PrimaryEmailAddr WebAddr OtherContactInfo DefaultTaxCodeRef",
+    ),
+    "Transaction": (
+        "IntuitEntity",
+        "DocNumber TxnDate DepartmentRef CurrencyRef ExchangeRate PrivateNote TxnStatus "
+        "LinkedTxn Line TxnTaxDetail TxnSource TaxFormType TaxFormNum TransactionLocationType "
+        "Tag TxnApprovalInfo RecurDataRef RecurringInfo ProjectRef TotalCostAmount "
+        "HomeTotalCostAmount",
+    ),
+    "SalesTransaction": (
+        "Transaction",
+        "AutoDocNumber CustomerRef CustomerMemo BillAddr ShipAddr FreeFormAddress ShipFromAddr "
+        "RemitToRef ClassRef SalesTermRef DueDate SalesRepRef PONumber FOB ShipMethodRef "
+        "ShipDate TrackingNum GlobalTaxCalculation TotalAmt HomeTotalAmt ApplyTaxAfterDiscount "
+        "ShippingTaxIncludedInTotalTax TemplateRef PrintStatus EmailStatus BillEmail "
+        "BillEmailCc BillEmailBcc ARAccountRef Balance HomeBalance FinanceCharge "
+        "PaymentMethodRef PaymentRefNum PaymentType CheckPayment CreditCardPayment "
+        "DepositToAccountRef DeliveryInfo DiscountRate DiscountAmt GovtTxnRefIdentifier "
+        "TaxExemptionRef",
+    ),
+    "Customer": (
+        "NameBase",
+        "Taxable BillAddr ShipAddr OtherAddr ContactName AltContactName Notes Job "
+        "BillWithParent RootCustomerRef ParentRef Level CustomerTypeRef SalesTermRef "
+        "SalesRepRef TaxGroupCodeRef TaxRateRef PaymentMethodRef CCDetail PriceLevelRef Balance "
+        "OpenBalanceDate BalanceWithJobs CreditLimit AcctNum CurrencyRef OverDueBalance "
+        "TotalRevenue TotalExpense PreferredDeliveryMethod ResaleNum JobInfo TDSEnabled "
+        "CustomerEx SecondaryTaxIdentifier ARAccountRef PrimaryTaxIdentifier "
+        "TaxExemptionReasonId IsProject BusinessNumber GSTIN GSTRegistrationType "
+        "IsCISContractor ClientCompanyId ClientEntityId Source TaxRegime",
+    ),
+    "Vendor": (
+        "NameBase",
+        "ContactName AltContactName Notes BillAddr ShipAddr OtherAddr TaxCountry TaxIdentifier "
+        "TaxIdEffectiveDate BusinessNumber ParentRef VendorTypeRef TermRef PrefillAccountRef "
+        "Balance BillRate OpenBalanceDate CreditLimit AcctNum Vendor1099 T4AEligible "
+        "T5018Eligible CurrencyRef TDSEnabled TDSEntityTypeId TDSSectionTypeId "
+        "TDSOverrideThreshold TaxReportingBasis APAccountRef VendorEx GSTIN GSTRegistrationType "
+        "IsSubContractor SubcontractorType CISRate HasTPAR VendorPaymentBankDetail Source "
+        "CostRate",
+    ),
+    "Employee": (
+        "NameBase",
+        "EmployeeType EmployeeNumber SSN PrimaryAddr OtherAddr BillableTime BillRate BirthDate "
+        "Gender HiredDate ReleasedDate UseTimeEntry EmployeeEx CostRate Notes",
+    ),
+    "Term": (
+        "IntuitEntity",
+        "Name Active Type DiscountPercent DueDays DiscountDays DayOfMonthDue DueNextMonthDays "
+        "DiscountDayOfMonth SalesTermEx",
+    ),
+    "Class": ("IntuitEntity", "Name SubClass ParentRef FullyQualifiedName Active ClassEx"),
+    "Department": (
+        "IntuitEntity",
+        "Name SubDepartment ParentRef FullyQualifiedName Active DepartmentEx Address",
+    ),
+    "PaymentMethod": ("IntuitEntity", "Name Active Type PaymentMethodEx"),
+    "Invoice": (
+        "SalesTransaction",
+        "Deposit AllowIPNPayment AllowOnlinePayment AllowOnlineCreditCardPayment "
+        "AllowOnlineACHPayment AllowOnlinePayPalPayment EInvoiceStatus ECloudStatusTimeStamp "
+        "CfdiUse Exportation GlobalInfo invoiceStatus callToAction invoiceStatusLog InvoiceEx "
+        "LessCIS InvoiceLink PaymentDetailsMessage ConvenienceFeeDetail InvoiceLinkSecurityCode "
+        "InvoiceLinkExpiryDate AutoPayEligible SchedulePayEligible ScheduledPaymentId "
+        "GratuityEnabled FinancingProductType SubscriptionPaymentsSetting",
+    ),
+    "CreditMemo": ("SalesTransaction", "RemainingCredit InvoiceRef CreditMemoEx"),
+    "SalesReceipt": ("SalesTransaction", "SalesReceiptEx LessCIS"),
+    "RefundReceipt": ("SalesTransaction", "RemainingCredit RefundReceiptEx"),
+    "Payment": (
+        "Transaction",
+        "CustomerRef RemitToRef ARAccountRef DepositToAccountRef PaymentMethodRef PaymentRefNum "
+        "PaymentType CheckPayment CreditCardPayment TotalAmt UnappliedAmt ProcessPayment "
+        "PaymentEx",
+    ),
+    "JournalEntry": (
+        "Transaction",
+        "Adjustment HomeCurrencyAdjustment EnteredInHomeCurrency GlobalTaxCalculation TotalAmt "
+        "HomeTotalAmt JournalEntryEx",
+    ),
+    "TaxCode": (
+        "IntuitEntity",
+        "Name Description Active Hidden Taxable TaxGroup SalesTaxRateList PurchaseTaxRateList "
+        "AdjustmentTaxRateList TaxCodeEx TaxCodeConfigType",
+    ),
+    "TaxRate": (
+        "IntuitEntity",
+        "Name Description Active RateValue AgencyRef TaxReturnLineRef EffectiveTaxRate "
+        "SpecialTaxType DisplayType TaxRateEx OriginalTaxRate",
+    ),
+    "CompanyInfo": (
+        "IntuitEntity",
+        "CompanyName LegalName CompanyAddr CustomerCommunicationAddr LegalAddr CompanyEmailAddr "
+        "CustomerCommunicationEmailAddr CompanyURL PrimaryPhone OtherContactInfo "
+        "CompanyFileName FlavorStratum SampleFile CompanyUserId CompanyUserAdminEmail "
+        "CompanyStartDate EmployerId FiscalYearStartMonth TaxYearStartMonth QBVersion Country "
+        "ShipAddr OtherAddr Mobile Fax Email WebAddr LastImportedTime LastSyncTime "
+        "SupportedLanguages DefaultTimeZone MultiByteCharsSupported NameValue "
+        "FifoCalculationStatus CompanyInfoEx",
+    ),
+    "Item": (
+        "IntuitEntity",
+        "Name Sku Description Active SubItem ParentRef Level FullyQualifiedName Taxable "
+        "SalesTaxIncluded PercentBased UnitPrice RatePercent Type PaymentMethodRef UOMSetRef "
+        "IncomeAccountRef PurchaseDesc PurchaseTaxIncluded PurchaseCost ExpenseAccountRef "
+        "COGSAccountRef AssetAccountRef PrefVendorRef AvgCost TrackQtyOnHand QtyOnHand "
+        "QtyOnPurchaseOrder QtyOnSalesOrder ReorderPoint ManPartNum DepositToAccountRef "
+        "SalesTaxCodeRef PurchaseTaxCodeRef InvStartDate BuildPoint PrintGroupedItems "
+        "SpecialItem SpecialItemType ItemGroupDetail ItemAssemblyDetail AbatementRate "
+        "ReverseChargeRate ServiceType ItemCategoryType ItemEx TaxClassificationRef "
+        "UQCDisplayText UQCId ClassRef Source DeferredRevenue",
+    ),
+    "Account": (
+        "IntuitEntity",
+        "Name SubAccount ParentRef Description FullyQualifiedName AccountAlias TxnLocationType "
+        "Active Classification AccountType AccountSubType AccountPurposes AcctNum AcctNumExtn "
+        "BankNum OpeningBalance OpeningBalanceDate CurrentBalance CurrentBalanceWithSubAccounts "
+        "CurrencyRef TaxAccount TaxCodeRef OnlineBankingEnabled FIName JournalCodeRef AccountEx",
+    ),
+}
+MODIFICATION_METADATA = (
+    "CreatedByRef",
+    "CreateTime",
+    "LastModifiedByRef",
+    "LastUpdatedTime",
+    "LastChangedInQB",
+    "Synchronized",
+)
+
+
+def _queryable(kind):
+    """{lower-case name: name} of the elements of an entity type and of its base types."""
+    names = {}
+    while kind:
+        base, own = _XSD_FIELDS[kind]
+        names.update({n.lower(): n for n in own.split()})
+        kind = base
+    return names
+
+
+QUERYABLE = {kind: _queryable(kind) for kind in KINDS}
 
 
 class QboFault(Exception):
@@ -378,6 +532,10 @@ class QboEmulator(Emulator):
         "access_token_ttl": 3600,
         "refresh_token_ttl": 8726400,
         "rate_limit_per_minute": 500,
+        # Requests per sliding second per realm; QuickBooks documents 10. Off (None) by default
+        # ⚠: the emulator answers in a millisecond, so a client making one call after the other
+        # reaches a rate that real network latency never lets it reach (see QBO_RULES.md).
+        "rate_limit_per_second": None,
         "batch_rate_limit_per_minute": 40,
         "max_concurrent": 10,
         "throttle_body": "xml",
@@ -392,6 +550,10 @@ class QboEmulator(Emulator):
         "currencies": ["USD"],
         "country": "US",
         "duplicate_docnumber_check": True,
+        # What a requestid is unique within: "realm" (Intuit: "unique for all requests for a
+        # given company", so the same id on another endpoint replays the first answer) or
+        # "endpoint" (realm, method and path) ⚠.
+        "requestid_scope": "realm",
     }
 
     def __init__(self, host="127.0.0.1", port=0, **config):
@@ -417,8 +579,8 @@ class QboEmulator(Emulator):
         self.deleted = {kind: {} for kind in KINDS}  # kind -> id -> tombstone (for CDC)
         self.next_id = {kind: 1 for kind in (*KINDS, "transaction")}
         self.grants, self.access, self.refresh, self.codes = {}, {}, {}, {}
-        self.request_ids = {}  # (realm, requestid) -> first Response
-        self.hits, self.batch_hits = deque(), deque()
+        self.request_ids = {}  # (realm, requestid[, method, path]) -> first Response
+        self.hits, self.batch_hits, self.second_hits = deque(), deque(), deque()
 
     def register_routes(self):
         company = r"/v3/company/(?P<realm>[^/]+)"
@@ -659,15 +821,19 @@ class QboEmulator(Emulator):
             if self._inflight > self.config["max_concurrent"]:
                 return self._throttled()
         now = self.clock.now()
-        windows = [(self.hits, self.config["rate_limit_per_minute"])]
+        windows = [
+            (self.hits, self.config["rate_limit_per_minute"], 60),
+            (self.second_hits, self.config["rate_limit_per_second"], 1),
+        ]
         if batch:
-            windows.append((self.batch_hits, self.config["batch_rate_limit_per_minute"]))
-        for hits, _ in windows:
-            while hits and hits[0] <= now - 60:
+            windows.append((self.batch_hits, self.config["batch_rate_limit_per_minute"], 60))
+        windows = [w for w in windows if w[1] is not None]  # None: off; 0 refuses all
+        for hits, _, span in windows:
+            while hits and hits[0] <= now - span:
                 hits.popleft()
-        if any(len(hits) >= limit for hits, limit in windows):
+        if any(len(hits) >= limit for hits, limit, _ in windows):
             return self._throttled()
-        for hits, _ in windows:
+        for hits, _, _ in windows:
             hits.append(now)
         return None
 
@@ -681,6 +847,8 @@ class QboEmulator(Emulator):
                     return denied
                 rid = req.arg("requestid")
                 key = (req.params["realm"], rid)
+                if self.config["requestid_scope"] == "endpoint":
+                    key += (req.method, req.path)
                 try:
                     if rid and len(rid) > 50:
                         _length("requestid", rid, 50)
@@ -825,6 +993,7 @@ class QboEmulator(Emulator):
                 "Invalid query",
                 f"QueryValidationError: Invalid context " f"declaration : {query['kind']}",
             )
+        self._check_fields(kind, query)
         rows = list(self.state[kind].values())
         if not any(f.split(".")[0] == "Active" for f, _, _ in query["where"]):
             rows = [r for r in rows if r.get("Active", True)]  # lists hide inactive names
@@ -843,6 +1012,33 @@ class QboEmulator(Emulator):
             keep = {f.split(".")[0] for f in query["fields"]} | {"Id", "domain", "sparse"}
             rows = [{k: v for k, v in r.items() if k in keep} for r in rows]
         return {kind: copy.deepcopy(rows), "startPosition": query["start"], "maxResults": len(rows)}
+
+    @staticmethod
+    def _check_fields(kind, query):
+        """Names in SELECT, WHERE and ORDERBY must be properties of the entity (4000 ⚠ naming
+        it, instead of an empty answer), matched case-insensitively ⚠ and rewritten to the
+        schema's spelling."""
+
+        def canonical(name):
+            head, _, rest = name.partition(".")
+            known = QUERYABLE[kind].get(head.lower())
+            sub = {n.lower(): n for n in MODIFICATION_METADATA}.get(rest.lower())
+            if known and rest and known == "MetaData" and sub:
+                return f"{known}.{sub}"
+            if known and not rest:
+                return known
+            raise QboFault(
+                4000,
+                "Error parsing query",
+                f"QueryParserError: Invalid content. Property {name!r} is not a property "
+                f"of {kind}",
+                name,
+            )
+
+        if query["fields"]:
+            query["fields"] = [canonical(f) for f in query["fields"]]
+        query["where"] = [(canonical(f), op, values) for f, op, values in query["where"]]
+        query["order"] = [(canonical(f), desc) for f, desc in query["order"]]
 
     # ------------------------------------------------------------------ storage
     def _get(self, kind, obj_id):

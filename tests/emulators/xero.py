@@ -349,6 +349,8 @@ class XeroEmulator(Emulator):
         "max_page_size": 1000,  # ⚠ pageSize cap
         "invoice_account_classes": ["REVENUE"],  # ⚠ account classes allowed on sales lines
         "contact_account_number_unique": True,  # ⚠
+        # Xero's 3.5 MB request size limit, read as MiB ⚠ (and applied to every method's body)
+        "max_request_bytes": 3_670_016,
         "due_date_required": True,  # ⚠ for SUBMITTED/AUTHORISED documents
         "journal_draft_must_balance": False,  # ⚠ DRAFT manual journals may be unbalanced
         "unpaged_line_items": False,  # ⚠ lists without page= omit LineItems
@@ -413,6 +415,7 @@ class XeroEmulator(Emulator):
             ("POST", "Contacts/(?P<id>[^/]+)", "contacts", self.write_contacts),
             ("GET", "Accounts", "settings", self.list_plain),
             ("GET", "Accounts/(?P<id>[^/]+)", "settings", self.get_one),
+            ("PUT", "Accounts", "settings", self.write_accounts),
             ("GET", "TaxRates", "settings", self.list_plain),
             ("GET", "Items", "items", self.list_plain),
             ("GET", "Items/(?P<id>[^/]+)", "items", self.get_one),
@@ -941,6 +944,9 @@ class XeroEmulator(Emulator):
                 allowed = allowed | {s + ".read" for s in allowed}
             if not granted & allowed:
                 return self._problem(401, "Unauthorized", "AuthorizationUnsuccessful")  # ⚠
+            limit = self.config["max_request_bytes"]
+            if limit and len(req.body) > limit:  # ⚠ status and body, not counted
+                return self._problem(413, "RequestEntityTooLarge", "PayloadTooLarge")
             limited = self._take_slot(tid)
             if limited:
                 return limited
@@ -1278,12 +1284,80 @@ class XeroEmulator(Emulator):
             errors.append(
                 f"The Account Number {number} is already assigned to another contact."
             )  # ⚠ wording
+        contact_number = contact.get("ContactNumber")
+        if contact_number and any(c.get("ContactNumber") == contact_number for c in others):
+            errors.append(
+                f"The contact number {contact_number} is already assigned to another contact. "
+                "The contact number must be unique across all contacts."
+            )
         if errors:
             raise Invalid(*errors)
         contact["Name"] = name
         contact["UpdatedDateUTC"] = self._stamp()
         store[contact["ContactID"]] = contact
         return contact
+
+    def write_accounts(self, req, tid, kind):
+        """PUT /Accounts: create accounts (Code, Name and Type required; Code and Name unique)."""
+        return self._batch(
+            req, kind, self._body_items(req, kind), lambda el: self._create_account(tid, el)
+        )
+
+    def _create_account(self, tid, el):
+        store = self.orgs[tid]["Accounts"]
+        errors = []
+        code = str(el.get("Code") or "").strip()
+        name = str(el.get("Name") or "").strip()
+        kind = el.get("Type") if isinstance(el.get("Type"), str) else None
+        status = el.get("Status") or "ACTIVE"
+        if not code:
+            errors.append("Please enter a Code.")  # ⚠ wording
+        elif len(code) > 10:
+            errors.append("Code must be 10 characters or fewer.")  # ⚠ wording
+        elif any(str(a.get("Code") or "").lower() == code.lower() for a in store.values()):
+            errors.append("Please enter a unique Code.")  # ⚠ wording and case
+        if not name:
+            errors.append("Please enter a Name.")  # ⚠ wording
+        elif len(name) > 150:
+            errors.append("Name must be 150 characters or fewer.")  # ⚠ wording
+        elif any(str(a.get("Name") or "").lower() == name.lower() for a in store.values()):
+            errors.append("Please enter a unique Name.")
+        if kind not in ACCOUNT_CLASS:
+            errors.append(f"Account Type '{kind or ''}' is not valid.")  # ⚠ wording
+        tax = str(el.get("TaxType") or "")
+        if tax and tax not in self.orgs[tid]["TaxRates"]:
+            errors.append(f"The TaxType code '{tax}' does not exist.")  # ⚠ wording
+        if status not in ("ACTIVE", "ARCHIVED"):
+            errors.append("Status must be ACTIVE or ARCHIVED.")  # ⚠ wording
+        if errors:
+            raise Invalid(*errors)
+        account = {
+            "AccountID": str(uuid.uuid4()),
+            "Code": code,
+            "Name": name,
+            "Status": status,
+            "Type": kind,
+            # ⚠ default tax type by class, as the spec's example (an EXPENSE account gets INPUT)
+            "TaxType": tax
+            or {"REVENUE": "OUTPUT", "EXPENSE": "INPUT"}.get(ACCOUNT_CLASS[kind], "NONE"),
+            "Class": ACCOUNT_CLASS[kind],
+            "EnablePaymentsToAccount": bool(el.get("EnablePaymentsToAccount", False)),
+            "ShowInExpenseClaims": bool(el.get("ShowInExpenseClaims", False)),
+            "HasAttachments": False,
+        }
+        for key in (
+            "Description",
+            "BankAccountNumber",
+            "BankAccountType",
+            "CurrencyCode",
+            "ReportingCode",
+            "AddToWatchlist",
+        ):
+            if el.get(key) not in (None, ""):
+                account[key] = el[key]
+        account["UpdatedDateUTC"] = self._stamp()
+        store[account["AccountID"]] = account
+        return account
 
     def write_items(self, req, tid, kind):
         """PUT/POST /Items: Code (≤ 30, unique) required."""
