@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,39 @@ def test_without_a_state_file_nothing_is_written(tmp_path, provider):
         assert emu.objects(kind) == []
     finally:
         emu.stop()
+
+
+def token_works(emu, tokens):
+    """An API call with the access token ``tokens`` holds is answered 200."""
+    headers = {"Authorization": "Bearer " + tokens["access_token"], "Accept": "application/json"}
+    if emu.name == "qbo":
+        url = f'{emu.urls()["api"]}/company/{tokens["realm_id"]}/query'
+        params = {"query": "select * from Customer", "minorversion": "75"}
+    else:
+        url, params = f"{emu.base_url}/connections", {}
+    return requests.get(url, headers=headers, params=params, timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("provider", ["qbo", "xero"])
+def test_a_write_is_saved_without_waiting_for_the_stop(tmp_path, provider):
+    state_file, port = tmp_path / f"{provider}.json", free_port()
+    emu = Running(provider, port, state_file)
+    try:
+        before = state_file.read_text()  # the seeded company, written at start
+        tokens = emu.issue_tokens()
+        assert token_works(emu, tokens)
+        deadline = time.monotonic() + 5
+        while state_file.read_text() == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert tokens["access_token"] in state_file.read_text()
+    finally:
+        emu.process.kill()  # a crash: no saving on the way out
+        emu.process.wait(timeout=10)
+        emu.process.stdout.close()
+        emu.process.stderr.close()
+    emu = Running(provider, port, state_file)
+    try:
+        assert token_works(emu, tokens)
+        assert not token_works(emu, {**tokens, "access_token": "unknown"})
+    finally:
+        assert emu.stop() == 0
