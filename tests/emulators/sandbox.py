@@ -253,7 +253,7 @@ def load(emulator, path):
     try:
         data = decode({k: document.get(k) for k in ("config", "clock_offset", "state")})
         emulator.restore(data)
-    except (ValueError, TypeError, KeyError, AttributeError, ImportError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, ImportError, ArithmeticError) as exc:
         raise SandboxError(f"The sandbox state file {path} is damaged: {exc!r}. {refuse}") from exc
 
 
