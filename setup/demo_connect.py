@@ -1,9 +1,13 @@
 # Run by setup/run.sh inside `odoo-bin shell`: connects the demo companies to the local
 # emulators (whose URLs run.sh passes in QXS_QBO_URLS / QXS_XERO_URLS) and maps the demo data.
-# Idempotent: run.sh runs it at every start (the emulators start afresh each time).
+# Idempotent: run.sh runs it at every start. The emulators run as sandboxes that keep their
+# company between runs (a state file each): a connection whose tokens the emulator still honours
+# is kept with its links; only what is not connected is connected.
 # ruff: noqa: F821  (env is given by odoo-bin shell)
 import json
 import os
+
+from odoo.addons.qbo_xero_sync.exceptions import RETRY, SyncError
 
 from tests.emulators.odoo_connect import RemoteEmulator, connect_company
 
@@ -47,33 +51,64 @@ def map_taxes(company, provider):
         product.taxes_id = (product.taxes_id - old) | twin
 
 
+def still_connected(conn, emulator):
+    """True when ``conn`` is connected to ``emulator``'s company and the emulator still honours
+    its refresh token (a sandbox kept from the previous run); the tokens are then refreshed."""
+    config = emulator.config
+    remote_org = config.get("realm_id") or config["tenants"][0]["tenantId"]
+    if (
+        conn.state != "connected"
+        or conn.environment != "custom"
+        or conn.client_id != config["client_id"]
+        or conn.remote_org_id != remote_org
+        or not conn.refresh_token
+    ):
+        return False
+    if conn.custom_base_url != emulator.base_url:  # another port this time
+        conn.custom_base_url = emulator.base_url
+    try:
+        tokens = conn._adapter_class()(conn._settings()).refresh_tokens(conn.refresh_token)
+    except SyncError as exc:
+        if exc.kind == RETRY:  # the emulator failed to answer: no reason to drop the links
+            raise
+        return False
+    conn.write(conn._token_values(tokens))
+    return True
+
+
 def connect(company, urls):
     """Connect ``company`` to the emulator that printed ``urls`` (tests/emulators/odoo_connect.py,
-    as the tests connect theirs), then map the company's taxes and products to its data."""
+    as the tests connect theirs), unless it is still connected to it; then map the company's
+    taxes and products to its data."""
     emulator = RemoteEmulator(urls)
     provider = emulator.name
     Connection = env["qxs.connection"].with_company(company)
     conn = Connection.search(
         [("company_id", "=", company.id), ("provider", "=", provider)], limit=1
     )
-    if conn:
-        # The emulators keep nothing between runs: the customers, items and documents the
-        # previous run linked to are gone, so forget those links (documents show Not synced;
-        # "Send to QuickBooks / Xero" sends them again).
-        stale = env["qxs.sync.record"].search([("connection_id", "=", conn.id)])
-        if stale:
-            print(f"{company.name}: forgetting {len(stale)} links to the previous emulator run")
-            stale.unlink()
-    connect_company(
-        Connection.env,
-        company,
-        emulator,
-        name=f"{company.name} - local {provider.upper()} emulator",
-        connection=conn,
-        remote_org_name=f"Emulated {provider}",
-        # The emulators start empty at every run: look for changes from now on only.
-        last_poll_date=False,
-    )
+    if conn and still_connected(conn, emulator):
+        print(f"{company.name}: still connected to the {provider.upper()} emulator (links kept)")
+    else:
+        if conn:
+            # The emulator does not know this connection (a new sandbox): the customers, items
+            # and documents the previous run linked to are gone, so forget those links
+            # (documents show Not synced; "Send to QuickBooks / Xero" sends them again).
+            stale = env["qxs.sync.record"].search([("connection_id", "=", conn.id)])
+            if stale:
+                print(f"{company.name}: forgetting {len(stale)} links to a previous emulator")
+                stale.unlink()
+            env["qxs.binding"].search([("connection_id", "=", conn.id)]).unlink()
+        connect_company(
+            Connection.env,
+            company,
+            emulator,
+            name=f"{company.name} - local {provider.upper()} emulator",
+            connection=conn,
+            remote_org_name=f"Emulated {provider}",
+            # A new sandbox: look for changes from now on only.
+            last_poll_date=False,
+        )
+        print(f"{company.name}: connected to the {provider.upper()} emulator at {urls['base']}")
     map_taxes(company, provider)
     # Products (revenue code) for this company: QBO item names, Xero account codes.
     products = env["product.template"].with_company(company).search([("sale_ok", "=", True)])
@@ -83,7 +118,6 @@ def connect(company, urls):
             if provider == "qbo"
             else "200"
         )
-    print(f"{company.name}: connected to the {provider.upper()} emulator at {urls['base']}")
 
 
 qbo_urls = json.loads(os.environ["QXS_QBO_URLS"])

@@ -400,3 +400,50 @@ class Emulator:
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
         return Handler
+
+    # ------------------------------------------------------------------ snapshot (sandbox)
+    # What ``python -m tests.emulators --state-file`` keeps between runs (tests/emulators/
+    # sandbox.py writes it as JSON): the configuration, the clock offset and every attribute
+    # that ``on_reset`` creates (objects, tombstones, id sequences, OAuth grants and tokens,
+    # request-id / idempotency caches, tenants and connections...), except these: rate-limit
+    # windows and requests in flight, which a restart forgets.
+    snapshot_skip = frozenset(
+        {"hits", "batch_hits", "second_hits", "day_calls", "app_calls", "in_flight"}
+    )
+
+    def snapshot_names(self):
+        """Names of the attributes ``on_reset`` creates (found by running it on a blank twin
+        that has only the configuration and a clock), minus :attr:`snapshot_skip`."""
+        twin = object.__new__(type(self))
+        given = {"config": dict(self.config), "clock": Clock(), "lock": threading.RLock()}
+        twin.__dict__.update(given, state={})
+        twin.on_reset()
+        return sorted(set(vars(twin)) - set(given) - self.snapshot_skip)
+
+    def snapshot(self):
+        """A deep copy of what a company needs to survive a restart, as Python values (shared
+        references kept: Xero's ``state`` is one of its ``orgs``)."""
+        import copy
+
+        with self.lock:
+            return copy.deepcopy(
+                {
+                    "config": self.config,
+                    "clock_offset": self.clock.offset,
+                    "state": {name: getattr(self, name) for name in self.snapshot_names()},
+                }
+            )
+
+    def restore(self, data):
+        """Replace the company by a :meth:`snapshot` (attributes it lacks start empty)."""
+        import copy
+
+        data = copy.deepcopy(data)
+        with self.lock:
+            self.config.update(data.get("config") or {})
+            self.reset()
+            self.clock.offset = float(data.get("clock_offset") or 0.0)
+            known = set(self.snapshot_names())
+            for name, value in (data.get("state") or {}).items():
+                if name in known:
+                    setattr(self, name, value)
