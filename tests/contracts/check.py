@@ -195,7 +195,7 @@ def check_exchange(emulator, req, contract, direction, resp=None):
     if target is None or raw is None or raw == b"" or "json" not in content_type:
         return []
     try:
-        data = json.loads(raw) if isinstance(raw, (bytes, str)) else raw
+        data = json.loads(raw)
     except ValueError as exc:
         found = [f"$: not JSON ({exc})"]
     else:
