@@ -110,7 +110,7 @@ full_run=1
 if "$PY" - "$logdir" "$full_run" <<'PY'
 import glob, json, os, sys
 checked = {"qbo": {"request": 0, "answer": 0}, "xero": {"request": 0, "answer": 0}}
-violations = 0
+violations, seconds = 0, 0.0
 for path in glob.glob(os.path.join(sys.argv[1], "contracts-*.json")):
     with open(path) as handle:
         report = json.load(handle)
@@ -118,9 +118,11 @@ for path in glob.glob(os.path.join(sys.argv[1], "contracts-*.json")):
         for direction, n in counts.items():
             checked[provider][direction] += n
     violations += sum(report["violations"].values())
+    seconds += report.get("seconds", 0.0)
 q, x = checked["qbo"], checked["xero"]
 print(f'contracts: QuickBooks {q["request"]} requests + {q["answer"]} answers, '
-      f'Xero {x["request"]} + {x["answer"]} checked, {violations} violations')
+      f'Xero {x["request"]} + {x["answer"]} checked, {violations} violations '
+      f'({seconds:.1f} s validating)')
 empty = [name for name, c in (("QuickBooks", q), ("Xero", x)) if not sum(c.values())]
 if empty and sys.argv[2] == "1":
     print("contracts: no body checked for " + ", ".join(empty))

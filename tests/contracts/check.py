@@ -23,6 +23,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections import Counter, namedtuple
 
 from jsonschema.validators import validator_for
@@ -41,6 +42,7 @@ _documents = {}
 _validators = {}
 _xero_routes = []
 TOTALS = Counter()  # (provider, direction) -> bodies checked; ("violations", provider) -> n
+SECONDS = [0.0]  # time spent parsing and validating (the overhead of the checks)
 PENDING = []  # violations not yet asserted by a test (this process, every emulator)
 
 
@@ -194,6 +196,7 @@ def check_exchange(emulator, req, contract, direction, resp=None):
         raw, content_type = resp.payload(), resp.content_type
     if target is None or raw is None or raw == b"" or "json" not in content_type:
         return []
+    started = time.perf_counter()
     try:
         data = json.loads(raw)
     except ValueError as exc:
@@ -201,6 +204,7 @@ def check_exchange(emulator, req, contract, direction, resp=None):
     else:
         found = violations(contract.provider, target, data)
     with _lock:
+        SECONDS[0] += time.perf_counter() - started
         TOTALS[(contract.provider, direction)] += 1
         emulator.contract_counts[direction] += 1
         records = [
@@ -270,6 +274,7 @@ def report():
                 for provider in PROVIDERS
             },
             "violations": {p: TOTALS[("violations", p)] for p in PROVIDERS},
+            "seconds": round(SECONDS[0], 3),
         }
 
 
