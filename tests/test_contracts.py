@@ -1,6 +1,7 @@
 """The contract checks themselves (tests/contracts): conversion, cache, checker and hook."""
 
 import json
+from collections import Counter
 
 import pytest
 import requests
@@ -52,7 +53,11 @@ def test_rules_of_the_conversion():
     assert any(v.startswith("$.Invoices[0].Type: enum: 'SALE'") for v in found)
     assert any(v.startswith("$.Invoices[0].LineItems[0].Quantity: type:") for v in found)
     envelope = {"Id": "1", "Status": "OK", "ProviderName": "p", "DateTimeUTC": "/Date(1)/"}
-    assert check.violations("xero", ("PUT /Invoices", "200"), {**envelope, "Invoices": []}) == []
+    answer = {**envelope, "Invoices": []}
+    assert check.violations("xero", ("PUT /Invoices", "200"), answer, "answer") == []
+    assert check.violations("xero", op, answer) == [  # an exception holds in its direction only
+        "$: not in the schema ('DateTimeUTC', 'Id', 'ProviderName', 'Status' were unexpected)"
+    ]
     # QuickBooks: an unknown key, a repeated element is an array, simple content is {"value"}
     assert check.violations("qbo", "Invoice", {"Line": {"Amount": 1}}) == [
         "$.Line: type: {'Amount': 1} is not of type 'array'"
@@ -68,7 +73,8 @@ def test_rules_of_the_conversion():
     assert not check.violations("qbo", "PriceLevel", {"Name": "p", "sparse": True})
 
 
-def test_the_emulator_records_violations_and_answers_unchanged():
+def test_the_emulator_records_violations_and_answers_unchanged(monkeypatch):
+    monkeypatch.setattr(check, "TOTALS", Counter())  # this test's violations are not the suite's
     with QboEmulator() as emu:
         emu.seed()
         token = emu.issue_tokens()["access_token"]
@@ -96,6 +102,7 @@ def test_the_emulator_records_violations_and_answers_unchanged():
         with expect_violations(emu) as seen:
             requests.post(url, json=body, headers=headers, timeout=5)
         assert seen and len(emu.contract_violations) == recorded
+        assert check.TOTALS[("violations", "qbo")] == recorded
         with pytest.raises(AssertionError, match="broke no contract"):
             with expect_violations(emu):
                 requests.post(url, json={"DisplayName": "X"}, headers=headers, timeout=5)

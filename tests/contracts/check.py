@@ -47,8 +47,9 @@ PENDING = []  # violations not yet asserted by a test (this process, every emula
 
 
 # ---------------------------------------------------------------------- schemas
-def document(provider):
-    """The provider's converted schema (rebuilt when its source changed), exceptions applied."""
+def document(provider, direction="request"):
+    """The provider's converted schema (rebuilt when its source changed), with the exceptions
+    of one direction ("request" or "answer") applied."""
     with _lock:
         if provider not in _documents:
             path = convert.CACHES[provider]
@@ -58,8 +59,12 @@ def document(provider):
                 cached = convert.build(provider)
             if cached is None:
                 raise FileNotFoundError(f"{path} is missing and no schema source was found")
-            _documents[provider] = apply_exceptions(provider, cached)
-        return _documents[provider]
+            _documents[provider] = cached
+        if (provider, direction) not in _documents:
+            _documents[(provider, direction)] = apply_exceptions(
+                provider, _documents[provider], direction
+            )
+        return _documents[(provider, direction)]
 
 
 def _pointer(doc, pointer):
@@ -69,11 +74,11 @@ def _pointer(doc, pointer):
     return node
 
 
-def apply_exceptions(provider, doc):
-    """The cache with each listed exception of this provider applied (a copy)."""
+def apply_exceptions(provider, doc, direction):
+    """The cache with the listed exceptions of this provider and direction applied (a copy)."""
     doc = copy.deepcopy(doc)
     for exception in EXCEPTIONS:
-        if exception["provider"] != provider:
+        if exception["provider"] != provider or exception["direction"] != direction:
             continue
         targets = [_pointer(doc, pointer) for pointer in exception.get("at", ())]
         for name, extra in exception.get("widen", {}).items():  # in every definition having it
@@ -98,8 +103,8 @@ def apply_exceptions(provider, doc):
     return doc
 
 
-def _schema_of(provider, target):
-    doc = document(provider)
+def _schema_of(provider, target, direction):
+    doc = document(provider, direction)
     if isinstance(target, tuple):
         operation, part = target
         entry = doc["operations"][operation]
@@ -107,16 +112,16 @@ def _schema_of(provider, target):
     return {"$ref": f"#/$defs/{target}"}
 
 
-def validator(provider, target):
+def validator(provider, target, direction):
     """A validator of one target, built once (None when the target has no schema)."""
-    key = (provider, target)
+    key = (provider, target, direction)
     with _lock:
         if key not in _validators:
-            schema = _schema_of(provider, target)
+            schema = _schema_of(provider, target, direction)
             if schema is None:
                 _validators[key] = None
             else:
-                root = {**schema, "$defs": document(provider)["$defs"]}
+                root = {**schema, "$defs": document(provider, direction)["$defs"]}
                 cls = validator_for({"$schema": convert.DIALECT})
                 _validators[key] = cls(root)
         return _validators[key]
@@ -171,9 +176,9 @@ def _rule(error):
     return f"{error.validator}: {error.message}"
 
 
-def violations(provider, target, body):
+def violations(provider, target, body, direction="request"):
     """["JSON path: rule", ...] of a parsed body against a target ([] when valid)."""
-    check = validator(provider, target)
+    check = validator(provider, target, direction)
     if check is None:
         return []
     return [f"{_json_path(e)}: {_rule(e)}" for e in check.iter_errors(body)]
@@ -202,7 +207,7 @@ def check_exchange(emulator, req, contract, direction, resp=None):
     except ValueError as exc:
         found = [f"$: not JSON ({exc})"]
     else:
-        found = violations(contract.provider, target, data)
+        found = violations(contract.provider, target, data, direction)
     with _lock:
         SECONDS[0] += time.perf_counter() - started
         TOTALS[(contract.provider, direction)] += 1

@@ -1,6 +1,7 @@
 """The one list of what the real APIs send or accept beyond their official schemas.
 
-Each entry names its provider, what it widens and its source. ``check.py`` applies them when it
+Each entry names its provider, the direction it applies to ("request": what the API accepts,
+"answer": what it sends), what it widens and its source. ``check.py`` applies them when it
 loads a cache; the caches stay the plain conversion of the official source. Keep this list
 short: a difference between the emulators or the adapters and the schema is fixed there, not
 here. Kinds of widening:
@@ -30,6 +31,7 @@ XERO_WRITTEN = ("Allocation", "Contact", "CreditNote", "Item", "ManualJournal", 
 EXCEPTIONS = [
     {
         "provider": "xero",
+        "direction": "answer",
         "at": [f"/$defs/{name}" for name in XERO_ENVELOPES],
         "allow_properties": {
             "Id": {"type": "string"},
@@ -43,6 +45,7 @@ EXCEPTIONS = [
     },
     {
         "provider": "xero",
+        "direction": "answer",
         "at": [f"/$defs/{name}" for name in XERO_WRITTEN],
         "allow_properties": {"HasErrors": {"type": "boolean"}},
         "source": "Objects in the answer to a PUT/POST carry HasErrors (declared for Invoice "
@@ -51,6 +54,7 @@ EXCEPTIONS = [
     },
     {
         "provider": "xero",
+        "direction": "answer",
         "at": ["/$defs/Invoice", "/$defs/CreditNote", "/$defs/Payment"],
         "allow_properties": {
             "DateString": {"type": "string"},
@@ -62,6 +66,7 @@ EXCEPTIONS = [
     },
     {
         "provider": "xero",
+        "direction": "answer",
         "at": ["/$defs/Element"],
         "open": True,
         "source": "A validation error (ErrorNumber 10) lists in Elements each object sent, "
@@ -70,6 +75,7 @@ EXCEPTIONS = [
     },
     {
         "provider": "qbo",
+        "direction": "request",
         "widen": {
             "SyncToken": {"type": "integer", "minimum": 0},
             "TxnLineId": {"type": "integer", "minimum": 0},
