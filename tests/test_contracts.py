@@ -65,6 +65,12 @@ def test_rules_of_the_conversion():
     assert check.violations("qbo", "Invoice", {"CustomerRef": {"value": "1", "nom": "A"}}) == [
         "$.CustomerRef: not in the schema ('nom' was unexpected)"
     ]
+    # an xs:choice of elements: at most one of them
+    line = {"Amount": 1, "SalesItemLineDetail": {}, "DiscountLineDetail": {}}
+    assert check.violations("qbo", "Invoice", {"Line": [line]}) == [
+        "$.Line[0]: x-choice: only one of ['DiscountLineDetail', 'SalesItemLineDetail'] "
+        "may be present (xs:choice)"
+    ]
     # required as the XSD says, except in a sparse update
     assert check.violations("qbo", "Error", {"Message": "m"}) == [
         "$: required: 'code' is a required property"

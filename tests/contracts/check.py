@@ -26,7 +26,8 @@ import threading
 import time
 from collections import Counter, namedtuple
 
-from jsonschema.validators import validator_for
+from jsonschema import ValidationError
+from jsonschema.validators import extend, validator_for
 
 from . import convert
 from .exceptions import EXCEPTIONS, UNCHECKED_ANSWER_STATUSES
@@ -47,6 +48,19 @@ PENDING = []  # violations not yet asserted by a test (this process, every emula
 
 
 # ---------------------------------------------------------------------- schemas
+def _choice(validator, groups, instance, schema):
+    """``x-choice`` (from an XSD xs:choice of elements): at most one key of each group."""
+    if not validator.is_type(instance, "object"):
+        return
+    for group in groups:
+        present = [name for name in group if name in instance]
+        if len(present) > 1:
+            yield ValidationError(f"only one of {present} may be present (xs:choice)")
+
+
+_Validator = extend(validator_for({"$schema": convert.DIALECT}), {"x-choice": _choice})
+
+
 def document(provider, direction="request"):
     """The provider's converted schema (rebuilt when its source changed), with the exceptions
     of one direction ("request" or "answer") applied."""
@@ -122,8 +136,7 @@ def validator(provider, target, direction):
                 _validators[key] = None
             else:
                 root = {**schema, "$defs": document(provider, direction)["$defs"]}
-                cls = validator_for({"$schema": convert.DIALECT})
-                _validators[key] = cls(root)
+                _validators[key] = _Validator(root)
         return _validators[key]
 
 

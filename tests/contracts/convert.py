@@ -205,7 +205,7 @@ class XsdConverter:
     """Complex types flattened over their xs:extension bases; simple types as enums/types."""
 
     def __init__(self, files):
-        self.complex, self.simple, self.substitutes = {}, {}, {}
+        self.complex, self.simple, self.substitutes, self.groups = {}, {}, {}, {}
         self.elements = {}
         for path in files:
             root = ET.parse(path).getroot()
@@ -215,6 +215,8 @@ class XsdConverter:
                     self.complex[name] = node
                 elif node.tag == XS + "simpleType":
                     self.simple[name] = node
+                elif node.tag == XS + "group":
+                    self.groups[name] = node
                 elif node.tag == XS + "element":
                     self.elements[name] = node
                     group = _local(node.get("substitutionGroup"))
@@ -289,6 +291,10 @@ class XsdConverter:
             elif tag in ("sequence", "all"):
                 low, _ = _occurs(child)
                 self.collect(child, props, required, ctx, optional or low == 0, choices)
+            elif tag == "group":  # a named model group, used in place
+                low, _ = _occurs(child)
+                group = self.groups[_local(child.get("ref"))]
+                self.collect(group, props, required, ctx, optional or low == 0, choices)
             elif tag == "choice":
                 low, _ = _occurs(child)
                 branch = []
@@ -296,6 +302,9 @@ class XsdConverter:
                 mandatory = not optional and low >= 1
                 if mandatory and all(_occurs(e)[0] >= 1 for e in child.findall(XS + "element")):
                     ctx["any_of"].append(branch)
+                parts = [c for c in child if c.tag != XS + "annotation"]
+                if len(branch) > 1 and all(c.tag == XS + "element" for c in parts):
+                    ctx["choices"].append(branch)  # at most one of them (check.py: x-choice)
             elif tag == "any":
                 ctx["open"] = True
 
@@ -327,36 +336,38 @@ class XsdConverter:
                 required.append(name)
 
     def members(self, node):
-        """(properties, required, any_of, open) of a complex type, bases flattened."""
+        """(properties, required, context: any_of, choices, open) of a complex type, its
+        bases flattened."""
         props, required = {}, []
-        ctx = {"any_of": [], "open": False}
+        ctx = {"any_of": [], "choices": [], "open": False}
         simple = node.find(XS + "simpleContent")
         complex_content = node.find(XS + "complexContent")
         if simple is not None:
             derivation = simple[0] if len(simple) else None
             props["value"] = self.scalar_of(derivation.get("base"))
             self.attributes(derivation, props, required)
-            return props, required, [], False
+            return props, required, ctx
         if complex_content is not None:
             derivation = next(c for c in complex_content if c.tag.startswith(XS))
             base = _local(derivation.get("base"))
             if derivation.tag == XS + "extension" and base in self.complex:
-                b_props, b_required, b_any, b_open = self.members(self.complex[base])
+                b_props, b_required, ctx = self.members(self.complex[base])
                 props.update(b_props)
                 required.extend(b_required)
-                ctx = {"any_of": list(b_any), "open": b_open}
             node = derivation
         self.collect(node, props, required, ctx)
         self.attributes(node, props, required)
-        return props, required, ctx["any_of"], ctx["open"]
+        return props, required, ctx
 
     def complex_type(self, node):
-        props, required, any_of, is_open = self.members(node)
+        props, required, ctx = self.members(node)
         schema = {"type": "object", "properties": props}
-        if props and not is_open:
+        if props and not ctx["open"]:
             schema["additionalProperties"] = False
+        if ctx["choices"]:
+            schema["x-choice"] = ctx["choices"]
         conditions = [{"required": list(dict.fromkeys(required))}] if required else []
-        conditions += [{"anyOf": [{"required": [n]} for n in branch]} for branch in any_of]
+        conditions += [{"anyOf": [{"required": [n]} for n in b]} for b in ctx["any_of"]]
         if conditions and "sparse" in props:
             # QuickBooks: "sparse": true updates only the fields sent (Intuit, "Sparse update")
             schema["if"] = {"properties": {"sparse": {"const": True}}, "required": ["sparse"]}
