@@ -90,7 +90,7 @@ fi
 # ---------------------------------------------------------------- 3. Python requirements
 stamp="$QXS_VENV/.qxs-requirements"
 want=$(cat "$REPO_ROOT/setup/odoo-constraints.txt" "$REPO_ROOT/requirements.txt" | sha1sum | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && "$PY" -c 'import odoo, psycopg2, quickbooks, xero_python' 2>/dev/null; then
+if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && "$PY" -c 'import odoo, psycopg2, quickbooks, xero_python, jsonschema, yaml' 2>/dev/null; then
     say "Python requirements already installed"
 else
     say "Installing Odoo's requirements (pinned by setup/odoo-constraints.txt) and requirements.txt"

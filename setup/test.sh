@@ -6,6 +6,10 @@
 #   3. the Odoo tests of both addons (odoo-bin --test-tags) on a throwaway database copied from
 #      a template database that holds Odoo's base modules (built once, about a minute)
 #   4. the top-level tests/ (emulators, driven through the real SDKs) with pytest
+#   5. the contract checks (tests/contracts): every JSON body the emulators received or answered
+#      in steps 3 and 4 was validated against the provider's official schema; one line sums
+#      them per provider and counts as one test, failed on any violation or, on a full run,
+#      when a provider had no body checked
 #
 # Exits non-zero on any failure, when no test ran, or when Odoo or PostgreSQL is missing.
 # Throwaway databases are dropped on exit. Options: QXS_KEEP_DB=1 keeps the test database;
@@ -30,6 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 export PYTHONPATH="$REPO_ROOT${PYTHONPATH:+:$PYTHONPATH}"
+export QXS_CONTRACT_REPORT_DIR="$logdir"  # each test process writes its contract counts there
 export QXS_ODOO_BIN="$ODOO_BIN" QXS_ADDONS_PATH="$(addons_path)" QXS_DATA_DIR="$DATA_DIR"  # tests/test_concurrency.py
 
 # ------------------------------------------------------------------ 1. lint
@@ -97,6 +102,36 @@ PY
     fi
     passed=$((passed + p_total - (p_bad > p_total ? p_total : p_bad)))
     failed=$((failed + p_bad))
+fi
+
+# ------------------------------------------------------------------ 4. contract checks
+full_run=1
+[ -n "${QXS_SKIP_ODOO:-}${QXS_SKIP_PYTEST:-}${QXS_TEST_TAGS:-}" ] && full_run=0
+if "$PY" - "$logdir" "$full_run" <<'PY'
+import glob, json, os, sys
+checked = {"qbo": {"request": 0, "answer": 0}, "xero": {"request": 0, "answer": 0}}
+violations, seconds = 0, 0.0
+for path in glob.glob(os.path.join(sys.argv[1], "contracts-*.json")):
+    with open(path) as handle:
+        report = json.load(handle)
+    for provider, counts in report["checked"].items():
+        for direction, n in counts.items():
+            checked[provider][direction] += n
+    violations += sum(report["violations"].values())
+    seconds += report.get("seconds", 0.0)
+q, x = checked["qbo"], checked["xero"]
+print(f'contracts: QuickBooks {q["request"]} requests + {q["answer"]} answers, '
+      f'Xero {x["request"]} + {x["answer"]} checked, {violations} violations '
+      f'({seconds:.1f} s validating)')
+empty = [name for name, c in (("QuickBooks", q), ("Xero", x)) if not sum(c.values())]
+if empty and sys.argv[2] == "1":
+    print("contracts: no body checked for " + ", ".join(empty))
+sys.exit(1 if violations or (empty and sys.argv[2] == "1") else 0)
+PY
+then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
 fi
 
 echo "$passed passed, $failed failed"

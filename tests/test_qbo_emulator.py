@@ -52,6 +52,7 @@ from quickbooks.objects.journalentry import JournalEntryLine, JournalEntryLineDe
 from quickbooks.objects.payment import PaymentLine
 from quickbooks.objects.tax import TxnTaxDetail
 
+from tests.contracts.check import expect_violations
 from tests.emulators.qbo import QboEmulator
 
 os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"  # plain http to the loopback emulator only
@@ -378,7 +379,7 @@ def test_item_rules(emu, qb):
         with pytest.raises(QuickbooksException) as exc:
             item("Consulting", account=account).save(qb=qb)
         assert code_of(exc) == code
-    with pytest.raises(ValidationException) as bad_type:
+    with pytest.raises(ValidationException) as bad_type, expect_violations(emu):
         item("Consulting", item_type="Gadget").save(qb=qb)
     assert code_of(bad_type) == 2170
     consulting = item("Consulting")

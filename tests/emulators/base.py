@@ -28,6 +28,8 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from ..contracts.check import check_exchange
+
 
 class Clock:
     """Wall clock plus an offset that tests can move forward."""
@@ -147,6 +149,11 @@ class Emulator:
         self.faults = []
         self.log = []
         self.webhook_deliveries = []
+        # Contract checks (tests/contracts): bodies checked per direction, violations found,
+        # and the open expect_violations blocks
+        self.contract_counts = Counter()
+        self.contract_violations = []
+        self.contract_expected = []
         self.register_routes()
         self.reset()
 
@@ -250,12 +257,18 @@ class Emulator:
         return Response(401, {"error": "invalid_token"})
 
     def dispatch(self, req):
+        """Answer a call. An API call's JSON request body and answer are checked against the
+        provider's schema (the subclass's ``contract_for(req)``, tests/contracts/check.py);
+        the answers of injected faults are test input and are not checked."""
         if req.path.startswith("/_admin"):
             return self._admin(req)
         for method, rx, func, endpoint in self._routes:
             m = rx.match(req.path)
             if m and method == req.method:
                 req.params = m.groupdict()
+                hook = getattr(self, "contract_for", None)
+                contract = hook(req) if hook else None
+                check_exchange(self, req, contract, "request")
                 with self.lock:
                     self.log.append(
                         {
@@ -282,7 +295,9 @@ class Emulator:
                         func(req)
                         raise DropConnection()
                     # "delay": the normal answer, sent late
-                return func(req)
+                resp = func(req)
+                check_exchange(self, req, contract, "answer", resp)
+                return resp
         return self.not_found(req)
 
     def not_found(self, req):

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from urllib.parse import parse_qs, urlencode
 
+from ..contracts.check import qbo_contract
 from .base import Emulator, Response
 
 TZ = timezone(timedelta(hours=-8))  # QBO answers in the company's (Pacific) time ⚠ fixed offset
@@ -614,6 +615,15 @@ class QboEmulator(Emulator):
             self._guard(self._write),
             "/v3/company/{realm}/{entity}",
         )
+
+    def contract_for(self, req):
+        """The schema contract of an API call (tests/contracts); OAuth calls have none."""
+        if not req.path.startswith("/v3/company/"):
+            return None
+        entity = req.params.get("entity")
+        if req.method == "POST" and entity:
+            return qbo_contract(BY_LOWER.get(entity.lower(), entity))
+        return qbo_contract(batch=req.path.endswith("/batch"))
 
     # ------------------------------------------------------------------ time and envelopes
     def _now(self):
@@ -1690,7 +1700,7 @@ class QboEmulator(Emulator):
             if amount < 0:
                 raise _business("Journal entry line amounts can't be negative", "Line.Amount")
             sums[posting] += _q(amount)
-            line.update(Id=str(number), Amount=_money(amount))
+            line.update(Id=str(number), LineNum=number, Amount=_money(amount))
         if sums["Debit"] != sums["Credit"]:
             raise _business(
                 f"Transaction is not balanced: debits {sums['Debit']} and credits "

@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qs, urlencode
 
+from ..contracts.check import xero_contract
 from .base import Emulator, Response
 
 DEMO_TENANT_ID = "7f3c2a4e-9b1d-4c8e-a5f6-0d2e4b6a8c10"
@@ -443,6 +444,14 @@ class XeroEmulator(Emulator):
             for method in methods.split("|"):
                 self.route(method, api + path, self._api(handler, group, kind), endpoint=path)
 
+    def contract_for(self, req):
+        """The schema contract of an Accounting API call (tests/contracts); identity and
+        connection calls have none."""
+        prefix = "/api.xro/2.0"
+        if not req.path.startswith(prefix):
+            return None
+        return xero_contract(req.method, req.path[len(prefix) :])
+
     # ------------------------------------------------------------------ demo organisation
     def seed(self, data=None):
         """Replace every tenant's objects with the demo organisation; ``data`` = {kind: [objects]}
@@ -474,7 +483,8 @@ class XeroEmulator(Emulator):
         obj = copy.deepcopy(obj)
         key = ID_KEYS[kind]
         obj.setdefault(key, str(uuid.uuid4()))
-        obj.setdefault("UpdatedDateUTC", self._stamp())
+        if kind != "TaxRates":  # a tax rate has no UpdatedDateUTC (XERO_RULES.md, contracts)
+            obj.setdefault("UpdatedDateUTC", self._stamp())
         if kind == "Accounts":
             obj.setdefault("Status", "ACTIVE")
             obj.setdefault("Class", ACCOUNT_CLASS[obj["Type"]])
@@ -1128,7 +1138,11 @@ class XeroEmulator(Emulator):
             except ValueError:
                 since = None  # an unreadable header is ignored ⚠
             if since:  # ⚠ inclusive boundary
-                objs = [o for o in objs if to_datetime(o["UpdatedDateUTC"]) >= since]
+                objs = [
+                    o
+                    for o in objs
+                    if "UpdatedDateUTC" not in o or to_datetime(o["UpdatedDateUTC"]) >= since
+                ]
         order = req.arg("order")
         if order:
             for clause in reversed(order.split(",")):
@@ -1172,9 +1186,13 @@ class XeroEmulator(Emulator):
                 element = {}
             try:
                 obj = upsert(element)
-                results.append(
-                    {**copy.deepcopy(obj), "HasErrors": False, "StatusAttributeString": "OK"}
+                # an account is answered as stored (createAccount's example answer)
+                flags = (
+                    {}
+                    if kind == "Accounts"
+                    else {"HasErrors": False, "StatusAttributeString": "OK"}
                 )
+                results.append({**copy.deepcopy(obj), **flags})
             except Invalid as exc:
                 out = {
                     **copy.deepcopy(element),
@@ -1825,7 +1843,8 @@ class XeroEmulator(Emulator):
     def _set_status(self, tid, kind, doc, status):
         doc["Status"] = status
         if status in ("VOIDED", "DELETED"):
-            doc["AmountDue" if kind == "Invoices" else "RemainingCredit"] = 0.0
+            if kind in ("Invoices", "CreditNotes"):  # a manual journal has neither
+                doc["AmountDue" if kind == "Invoices" else "RemainingCredit"] = 0.0
         doc["UpdatedDateUTC"] = self._stamp()
         return doc
 
@@ -2125,7 +2144,7 @@ class XeroEmulator(Emulator):
                         "LineAmount": float(amount),
                         "AccountCode": account["Code"],
                         "AccountID": account["AccountID"],
-                        "Description": raw.get("Description"),
+                        **({"Description": raw["Description"]} if raw.get("Description") else {}),
                         "TaxType": raw.get("TaxType") or "NONE",
                         "Tracking": raw.get("Tracking") or [],
                         "IsBlank": False,

@@ -9,6 +9,7 @@ from odoo import fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from tests.contracts.check import assert_no_violations
 from tests.emulators import get_emulator_class
 from tests.emulators.odoo_connect import connect_company
 
@@ -72,6 +73,10 @@ class QxsCase(AccountTestInvoicingCommon):
 
     def setUp(self):
         super().setUp()
+        # Every JSON body the emulators of this process received or answered, from the class
+        # set-up on, follows the provider's schema (tests/contracts); checked after each test.
+        assert_no_violations()
+        self.addCleanup(assert_no_violations)
         self.emulator.reset()
         self.summary = self.emulator.seed()
         self.connection.sudo().write(self.connection._token_values(self.emulator.issue_tokens()))
