@@ -1,5 +1,7 @@
 from . import (
     test_access,
+    test_qbo_payments,
+    test_xero_payments,
     test_campaign,
     test_engine_defects,
     test_http,
