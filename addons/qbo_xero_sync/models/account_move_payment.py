@@ -1,4 +1,6 @@
-from odoo import _, api, fields, models
+import json
+
+from odoo import Command, _, api, fields, models
 
 from .. import const
 from ..adapters import document_kind
@@ -16,7 +18,7 @@ class AccountMove(models.Model):
     """Payments out: the journal entry of a payment (or of a bank statement line), or a credit
     note applied to invoices, is the unit sent to the provider with the purpose "payment"."""
 
-    _inherit = "account.move"
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
 
     qxs_origin_connection_id = fields.Many2one(
         "qxs.connection",
@@ -52,7 +54,7 @@ class AccountMove(models.Model):
                 ("purpose", "=", "payment"),
                 "|",
                 ("allocation_move_ids", "in", self.ids),
-                ("move_id", "=", self.id),
+                ("payment_move_id", "=", self.id),
             ]
         )
 
@@ -147,14 +149,31 @@ class AccountMove(models.Model):
             docs = self.browse([doc.id for doc, _amount in allocated])
             reason = move._qxs_payment_skip_reason(connection, kind, docs)
             rec = Record._enqueue(connection, move, "payment", "push", skip_reason=reason)
-            rec.sudo().allocation_move_ids |= docs
+            rec.sudo().write(
+                {
+                    "payment_move_id": move.id,
+                    "payment_values": move._qxs_payment_snapshot(connection),
+                    "allocation_move_ids": [Command.link(doc.id) for doc in docs],
+                }
+            )
+
+    def _qxs_payment_snapshot(self, connection):
+        """The payment's values as plain JSON (what a removal needs once the entry is gone)."""
+        try:
+            values = self._qxs_payment_values(connection, strict=False)
+        except SyncError:
+            return {"kind": self._qxs_payment_kind(), "number": self.name}
+        return json.loads(json.dumps(values, default=str))
 
     def _qxs_payment_skip_reason(self, connection, kind, docs):
         """Why this payment unit must not be sent (None: send it)."""
         if not connection.send_payments:
             return _("Sending payments is turned off on the connection.")
         if kind == "refund":
-            return _("Refunds paid out are not sent to %s yet.", dict(const.PROVIDERS)[connection.provider])
+            return _(
+                "Refunds paid out are not sent to %s yet.",
+                dict(const.PROVIDERS)[connection.provider],
+            )
         reasons = [doc.team_id._qxs_skip_reason("payment") for doc in docs]
         if all(reasons):
             return reasons[0]
@@ -237,7 +256,9 @@ class AccountMove(models.Model):
             cash = sum(lines.mapped("amount_currency"))
         rate = None
         if currency != self.company_id.currency_id and lines:
-            rate = abs(sum(lines.mapped("balance"))) / abs(sum(lines.mapped("amount_currency")) or 1)
+            rate = abs(sum(lines.mapped("balance"))) / abs(
+                sum(lines.mapped("amount_currency")) or 1
+            )
         deposit = (self.journal_id.qxs_deposit_account or "").strip()
         if strict and kind != "credit" and connection.provider == "xero" and not deposit:
             raise SyncError(

@@ -200,7 +200,7 @@ class QxsStatusBack(models.AbstractModel):
         listed = set(remote.payment_ids) if remote.payment_ids is not None else None
         exported = 0.0
         for rec in recs:
-            if rec.move_id.move_type == "out_refund" or not rec.remote_id:
+            if (rec.payment_values or {}).get("kind") != "payment" or not rec.remote_id:
                 continue  # a credit applied is no cash
             if rec.state not in ("synced", "error") or rec.remote_status in ("voided", "deleted"):
                 continue

@@ -99,7 +99,9 @@ class QxsSyncOutcome(models.AbstractModel):
         (none after a void), and the documents it pays."""
         if action == "void":
             return {"payment_allocations": {}}
-        values = self.move_id._qxs_payment_values(self.connection_id, strict=False)
+        if not self.payment_move_id:
+            return {"payment_allocations": {}}
+        values = self.payment_move_id._qxs_payment_values(self.connection_id, strict=False)
         sent = {str(a["move_id"]): a["amount"] for a in values["allocations"]}
         return {
             "payment_allocations": sent,
@@ -249,7 +251,7 @@ class QxsSyncOutcome(models.AbstractModel):
     def _note(self, body):
         """A chatter note on the synced Odoo record, when it has a chatter."""
         target = self._target()
-        if hasattr(target, "message_post") and target.exists():
+        if target.exists() and hasattr(target, "message_post"):
             target.sudo().message_post(body=body)
 
     def _note_failure(self, message):
@@ -257,7 +259,7 @@ class QxsSyncOutcome(models.AbstractModel):
         it is closed when the document syncs)."""
         self._note(_("Sync failed: %s", message))
         target = self._target()
-        if not hasattr(target, "activity_schedule") or not target.exists():
+        if not target.exists() or not hasattr(target, "activity_schedule"):
             return
         if self._failure_activities():
             return
@@ -273,7 +275,7 @@ class QxsSyncOutcome(models.AbstractModel):
 
     def _failure_activities(self):
         target = self._target()
-        if not hasattr(target, "activity_ids") or not target.exists():
+        if not target.exists() or not hasattr(target, "activity_ids"):
             return self.env["mail.activity"]
         summary = _("Fix the %s sync", self._provider_label())
         return target.sudo().activity_ids.filtered(lambda a: a.summary == summary)

@@ -52,6 +52,18 @@ class QxsSyncRecord(models.Model):
     generation = fields.Integer(
         default=0, help="Bumped when the document is deliberately sent anew (new request ids)."
     )
+    payment_move_id = fields.Many2one(
+        "account.move",
+        string="Payment entry",
+        index="btree_not_null",
+        ondelete="set null",
+        help="Payments: the journal entry sent (a payment's, a bank statement line's, or a "
+        "credit note applied).",
+    )
+    payment_values = fields.Json(
+        copy=False,
+        help="Payments: the values last queued (what a removal needs once the " "entry is gone).",
+    )
     payment_allocations = fields.Json(
         copy=False,
         help="Payments: {document id: amount} of what the provider has, as last sent.",
@@ -136,7 +148,11 @@ class QxsSyncRecord(models.Model):
                     "purpose": purpose,
                     "res_model": target._name,
                     "res_id": target.id,
-                    "move_id": target.id if target._name == "account.move" else False,
+                    # A payment's entry may be deleted (a cancelled payment's is) while its
+                    # removal waits to be sent: payments link it apart (payment_move_id).
+                    "move_id": target.id
+                    if target._name == "account.move" and purpose == "document"
+                    else False,
                     **vals,
                 }
             )
@@ -372,7 +388,9 @@ class QxsSyncRecord(models.Model):
         modules."""
         self.ensure_one()
         if self.purpose == "payment":
-            return self.move_id._qxs_payment_values(self.connection_id, strict=strict)
+            if not self.payment_move_id:
+                return dict(self.payment_values or {})
+            return self.payment_move_id._qxs_payment_values(self.connection_id, strict=strict)
         return self.move_id._qxs_document_values(self.connection_id, strict=strict)
 
     def _provider_label(self):

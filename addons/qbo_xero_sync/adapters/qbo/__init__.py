@@ -2,7 +2,8 @@
 
 Composed of mixins: ``client`` (SDK clients, OAuth, the request entry point, the fault
 classifier), ``mapping`` (customers, items, tax codes, accounts), ``documents`` (payloads,
-sending, voiding, look-ups by number), ``payments`` (payments and credits applied) and ``status`` (states, change data capture, webhooks).
+sending, voiding, look-ups by number), ``payments`` (payments and credits applied) and
+``status`` (states, change data capture, webhooks).
 """
 
 from ..base import ProviderAdapter
@@ -16,6 +17,11 @@ __all__ = ["ENTITY", "KIND", "QboAdapter"]
 
 
 class QboAdapter(
-    QboDocumentsMixin, QboPaymentsMixin, QboStatusMixin, QboMappingMixin, QboClientMixin, ProviderAdapter
+    QboDocumentsMixin,
+    QboPaymentsMixin,
+    QboStatusMixin,
+    QboMappingMixin,
+    QboClientMixin,
+    ProviderAdapter,
 ):
     code = "qbo"

@@ -197,8 +197,7 @@ class QboPaymentsMixin:
         for start in range(0, len(ops), const.QBO_BATCH_SIZE):
             chunk = ops[start : start + const.QBO_BATCH_SIZE]
             batch = [
-                {"bId": str(job.key), "operation": "delete", "Payment": body}
-                for job, body in chunk
+                {"bId": str(job.key), "operation": "delete", "Payment": body} for job, body in chunk
             ]
             salt = ",".join(f"{job.key}:{job.generation}" for job, _b in chunk)
             answers = self._batch(batch, "payment-deletes", salt)
