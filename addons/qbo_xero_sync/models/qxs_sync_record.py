@@ -389,8 +389,14 @@ class QxsSyncRecord(models.Model):
         self.ensure_one()
         if self.purpose == "payment":
             if not self.payment_move_id:
-                return dict(self.payment_values or {})
-            return self.payment_move_id._qxs_payment_values(self.connection_id, strict=strict)
+                values = dict(self.payment_values or {})
+            else:
+                values = self.payment_move_id._qxs_payment_values(self.connection_id, strict)
+            # Tried before without a known answer: the provider may have it (a lost answer),
+            # so the adapter looks it up before creating it. A first try creates at once (its
+            # request id makes a retry of the same request safe).
+            values["maybe_sent"] = bool(self.last_attempt_date) and not self.remote_id
+            return values
         return self.move_id._qxs_document_values(self.connection_id, strict=strict)
 
     def _provider_label(self):

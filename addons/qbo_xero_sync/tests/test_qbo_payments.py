@@ -216,3 +216,17 @@ class TestQboPayments(PaymentsMixin, QxsCase):
         self.assertEqual(self.payment_record(payment).state, "synced")
         self.assertEqual(len(self.qbo()), 1)
         self.assertTrue(move.with_user(self.billing_user).qxs_payment_sync_summary)
+
+    def test_calls_per_payment_in_bulk(self):
+        """30 payments go in one batch request: at most 0.05 API calls per payment."""
+        moves = self.env["account.move"]
+        for _n in range(30):
+            moves |= self.invoice(amounts=(20.0,))
+        self.sync()
+        for move in moves:
+            self.pay(move)
+        before = len(self.emulator.log)
+        self.sync()
+        calls = len(self.emulator.log) - before
+        self.assertEqual(len(self.qbo()), 30)
+        self.assertLessEqual(calls / 30, 0.05, self.emulator.counts())

@@ -128,3 +128,17 @@ class TestXeroPayments(PaymentsMixin, XeroMixin, QxsCase):
         self.sync()
         self.assertEqual(self.payment_record(payment).state, "synced")
         self.assertEqual(len(self.payments()), 1)
+
+    def test_calls_per_payment_in_bulk(self):
+        """50 payments go in one PUT /Payments: at most 0.03 API calls per payment."""
+        moves = self.env["account.move"]
+        for _n in range(50):
+            moves |= self.invoice(amounts=(20.0,))
+        self.sync()
+        for move in moves:
+            self.pay(move)
+        before = len(self.emulator.log)
+        self.sync()
+        calls = len(self.emulator.log) - before
+        self.assertEqual(len(self.payments()), 50)
+        self.assertLessEqual(calls / 50, 0.03, self.emulator.counts())

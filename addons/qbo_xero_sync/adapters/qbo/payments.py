@@ -5,8 +5,9 @@
 - a credit note applied is a Payment of TotalAmt 0 linking the invoices and the credit memo, as
   QuickBooks itself records it;
 - sent in batches of 30 (one request), updated in place (same Id), removed with a delete;
-- a Payment whose answer was lost is found by PaymentRefNum, customer and amount before a
-  create, so that it is never created twice.
+- a Payment tried before whose answer was lost is found by PaymentRefNum, customer and amount
+  before a create, so that it is never created twice (a first try creates at once: one call
+  per 30 payments).
 """
 
 from ... import const
@@ -84,7 +85,7 @@ class QboPaymentsMixin:
         id (same PaymentRefNum, customer and TotalAmt): a create whose answer was lost."""
         todo = {}
         for job in jobs:
-            if not job.remote_id:
+            if not job.remote_id and job.values.get("maybe_sent", True):
                 todo.setdefault(job.values["number"][: const.QBO_PAYMENT_REF_MAX], []).append(job)
         if not todo:
             return {}
