@@ -170,6 +170,16 @@ class QxsStatusBack(models.AbstractModel):
         payment deleted or voided there) cancels the payments the addon registered for it."""
         exported, waiting = self._exported_cash(remote, move)
         if waiting:
+            # Read again once the payment is sent (the poll will not name it again).
+            self.write(
+                {
+                    "state": "pending",
+                    "action": "pull",
+                    "attempts": 0,
+                    "next_attempt": fields.Datetime.now()
+                    + timedelta(seconds=const.PAYMENT_WAIT_SECONDS),
+                }
+            )
             return
         currency = move.currency_id
         provider = self._provider_label()
@@ -196,12 +206,13 @@ class QxsStatusBack(models.AbstractModel):
                 ("allocation_move_ids", "in", move.ids),
             ]
         )
-        waiting = any(r.state == "pending" and r.action in ("push", "void") for r in recs)
+        cash = recs.filtered(lambda r: (r.payment_values or {}).get("kind") == "payment")
+        waiting = any(r.state == "pending" and r.action in ("push", "void") for r in cash)
         listed = set(remote.payment_ids) if remote.payment_ids is not None else None
         exported = 0.0
-        for rec in recs:
-            if (rec.payment_values or {}).get("kind") != "payment" or not rec.remote_id:
-                continue  # a credit applied is no cash
+        for rec in cash:
+            if not rec.remote_id:
+                continue
             if rec.state not in ("synced", "error") or rec.remote_status in ("voided", "deleted"):
                 continue
             ids = set(rec.remote_id.split(const.XERO_REMOTE_ID_SEP))
