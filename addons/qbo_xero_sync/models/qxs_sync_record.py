@@ -151,7 +151,7 @@ class QxsSyncRecord(models.Model):
                     # A payment's entry may be deleted (a cancelled payment's is) while its
                     # removal waits to be sent: payments link it apart (payment_move_id).
                     "move_id": target.id
-                    if target._name == "account.move" and purpose == "document"
+                    if target._name == "account.move" and purpose != "payment"
                     else False,
                     **vals,
                 }
