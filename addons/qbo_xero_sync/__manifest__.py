@@ -20,6 +20,7 @@
         "views/qxs_sync_record_views.xml",
         "views/qxs_binding_views.xml",
         "views/account_move_views.xml",
+        "views/account_journal_views.xml",
         "views/product_template_views.xml",
         "views/res_partner_views.xml",
         "views/account_tax_views.xml",

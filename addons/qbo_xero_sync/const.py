@@ -104,7 +104,21 @@ SYNC_STATES = [
 SYNC_ACTIONS = [("push", "Send"), ("void", "Void"), ("pull", "Read status")]
 SYNC_PURPOSES = [
     ("document", "Invoice / credit note"),
+    ("payment", "Payment / credit applied"),
 ]
+# --- payments (the journal entry of a payment, of a bank statement line, or a credit note
+# applied to invoices) ----------------------------------------------------------------------------
+# Kinds of payment units: cash received, a credit note applied to invoices, cash paid back.
+PAYMENT_KINDS = ("payment", "credit", "refund")
+PAYMENT_WAIT_SECONDS = 60  # a payment whose documents are not sent yet is tried again after this
+QBO_PAYMENT_REF_MAX = 21  # Payment.PaymentRefNum
+QBO_UNDEPOSITED_FUNDS = "Undeposited Funds"
+XERO_REMOTE_ID_SEP = ","  # a payment paying several invoices is one Xero Payment per invoice
+# The account types a journal's deposit account may have, per provider (the picker).
+DEPOSIT_ACCOUNT_TYPES = {
+    "qbo": ("Bank", "Other Current Asset"),
+    "xero": ("BANK", "CURRENT", "CURRLIAB"),
+}
 QBO_TAX_STYLES = [
     ("us", "US sales tax (lines TAX/NON, one tax code per document)"),
     ("global", "GST / VAT (a tax code per line)"),

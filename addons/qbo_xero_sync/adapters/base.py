@@ -44,6 +44,9 @@ class RemoteState:
     sync_token: str = None
     remote_number: str = None
     payment_date: str = None
+    # Ids of the provider's payments on the document (None: not known): a payment sent from
+    # Odoo that is no longer listed was deleted there.
+    payment_ids: tuple = None
 
 
 @dataclasses.dataclass

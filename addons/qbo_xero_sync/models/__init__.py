@@ -1,7 +1,10 @@
 # The mixins first: the models that inherit them are built after them.
 from . import qxs_oauth_mixin, qxs_status_back, qxs_sync_outcome  # noqa: I001
 from . import (
+    account_journal,
     account_move,
+    account_move_payment,
+    account_partial_reconcile,
     account_tax,
     crm_team,
     product_template,

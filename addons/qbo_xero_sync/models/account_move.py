@@ -160,14 +160,15 @@ class AccountMove(models.Model):
             return
         self.message_post(body=_("Voided in %s: the invoice is cancelled.", provider))
 
-    def _qxs_apply_remote_payment(self, remote, registered, connection, remote_number):
+    def _qxs_apply_remote_payment(self, remote, registered, connection, remote_number, paid=None):
         """Register the cash received remotely that Odoo does not have yet, and return the
-        remote cash now accounted for. ``registered`` is the remote cash already accounted for.
-        Credits allocated remotely are never cash: Odoo's reconciliation is the reference."""
+        remote cash now accounted for. ``registered`` is the remote cash already accounted for;
+        ``paid`` the remote cash that did not come from Odoo (default: all of it). Credits
+        allocated remotely are never cash: Odoo's reconciliation is the reference."""
         self.ensure_one()
         provider = dict(const.PROVIDERS)[connection.provider]
         currency = self.currency_id
-        paid = remote.amount_paid or 0.0
+        paid = (remote.amount_paid or 0.0) if paid is None else paid
         new_amount = paid - registered
         if new_amount < 0 or float_is_zero(new_amount, precision_rounding=currency.rounding):
             return paid
@@ -196,18 +197,83 @@ class AccountMove(models.Model):
             return paid
         memo = _("%(p)s payment for %(n)s", p=provider, n=remote_number or self.name)
         date = remote.payment_date or fields.Date.context_today(self)
+        move = self.with_context(qxs_from_remote=True)
         if currency.is_zero(self.amount_residual):
-            body = self._qxs_register_open_credit(new_amount, journal, date, memo, provider)
+            body, payments = move._qxs_register_open_credit(
+                new_amount, journal, date, memo, provider
+            )
         else:
-            body = self._qxs_register_payment(
+            body, payments = move._qxs_register_payment(
                 new_amount, journal, date, memo, provider, paid_in_full=remote.status == "paid"
             )
+        # Marked: a payment registered from the provider's cash is never sent back (no echo).
+        payments.move_id.sudo().write(
+            {"qxs_origin_connection_id": connection.id, "qxs_origin_document_id": self.id}
+        )
         self.message_post(body=body)
         return paid
 
+    def _qxs_cancel_remote_payments(self, connection, amount, provider):
+        """Cash removed remotely (a payment deleted or voided there): cancel the payments the
+        addon registered for this document, newest first, until ``amount`` is covered, all or
+        nothing (a savepoint). Payments entered in Odoo are never touched. Returns the amount
+        cancelled."""
+        self.ensure_one()
+        moves = self.env["account.move"].search(
+            [
+                ("qxs_origin_connection_id", "=", connection.id),
+                ("qxs_origin_document_id", "=", self.id),
+                ("state", "=", "posted"),
+            ],
+            order="id desc",
+        )
+        todo, covered = [], 0.0
+        for move in moves:
+            if self.currency_id.compare_amounts(covered, amount) >= 0:
+                break
+            todo.append(move)
+            covered += move.origin_payment_id.amount or abs(move.amount_total)
+        if not todo:
+            return 0.0
+        cancelled = 0.0
+        names = []
+        try:
+            with self.env.cr.savepoint():
+                for move in todo:
+                    payment = move.origin_payment_id.with_context(qxs_from_remote=True)
+                    cancelled += payment.amount if payment else abs(move.amount_total)
+                    names.append(move.name)
+                    if payment:
+                        payment.action_draft()
+                        payment.action_cancel()
+                    else:
+                        move.with_context(qxs_from_remote=True).button_draft()
+                        move.with_context(qxs_from_remote=True).button_cancel()
+        except UserError as exc:
+            self.message_post(
+                body=_(
+                    "A payment was removed in %(p)s, but Odoo could not cancel %(pay)s: %(e)s",
+                    p=provider,
+                    pay=", ".join(names),
+                    e=exc.args[0],
+                )
+            )
+            return 0.0
+        self.message_post(
+            body=_(
+                "A payment of %(amount)s was removed in %(p)s: %(pay)s, registered from it, is "
+                "cancelled.",
+                amount=self.currency_id.format(amount),
+                p=provider,
+                pay=", ".join(names),
+            )
+        )
+        return cancelled
+
     def _qxs_register_open_credit(self, amount, journal, date, memo, provider):
         """Paid or credited in Odoo while the customer paid remotely: the cash is the
-        customer's, as an open credit, exactly as the provider keeps it. Returns the note."""
+        customer's, as an open credit, exactly as the provider keeps it. Returns (the note,
+        the payment)."""
         payment = self.env["account.payment"].create(
             {
                 "payment_type": "inbound",
@@ -228,16 +294,17 @@ class AccountMove(models.Model):
             p=provider,
         )
         if self.payment_state in ("paid", "in_payment"):
-            # Payments registered in Odoo are not sent to the provider: the same money may have
-            # been recorded on both sides.
+            # Paid in Odoo by payments of its own while the customer paid remotely too: the
+            # same money may have been recorded on both sides.
             body += " " + _(
                 "Payments registered in Odoo also paid it: check whether the customer paid twice."
             )
-        return body
+        return body, payment
 
     def _qxs_register_payment(self, amount, journal, date, memo, provider, paid_in_full):
         """Register remote cash on this open invoice (Odoo's payment wizard); returns the note.
-        Cash beyond what is open stays the customer's open credit, as in the provider."""
+        Cash beyond what is open stays the customer's open credit, as in the provider. Returns
+        (the note, the payments)."""
         currency = self.currency_id
         residual = self.amount_residual
         gap = residual - amount
@@ -259,7 +326,7 @@ class AccountMove(models.Model):
                 }
             )
         )
-        wizard._create_payments()
+        payments = wizard._create_payments()
         body = _(
             "Payment of %(amount)s received in %(p)s registered.",
             amount=currency.format(amount),
@@ -276,7 +343,7 @@ class AccountMove(models.Model):
                 "%(extra)s more than was open in Odoo stays the customer's credit.",
                 extra=currency.format(amount - residual),
             )
-        return body
+        return body, payments
 
     # ------------------------------------------------------------------ payload
     def _qxs_document_values(self, connection, strict=True):
@@ -287,7 +354,6 @@ class AccountMove(models.Model):
         before any call; without, the values are what a void or a read needs (the number and
         the customer), whatever the mapping."""
         self.ensure_one()
-        partner = self.commercial_partner_id
         lines = []
         problems = []
         for line in self.invoice_line_ids.filtered(lambda ln: ln.display_type == "product"):
@@ -343,19 +409,7 @@ class AccountMove(models.Model):
             "amount_untaxed": self.amount_untaxed,
             "amount_tax": self.amount_tax,
             "amount_total": self.amount_total,
-            "partner": {
-                "name": partner.name,
-                "billing_account": (partner.qxs_billing_account or "").strip(),
-                "email": partner.email or "",
-                "phone": partner.phone or "",
-                "street": partner.street or "",
-                "city": partner.city or "",
-                "zip": partner.zip or "",
-                "country": partner.country_id.code or "",
-                "vat": partner.vat or "",
-                "id": partner.id,
-                "currency": self.currency_id.name,
-            },
+            "partner": self._qxs_partner_values(self.currency_id),
             "lines": lines,
             "origin": self._qxs_origin_values(connection),
         }

@@ -18,7 +18,7 @@ class CrmTeam(models.Model):
     def _qxs_sync_type_fields(self):
         """{sync purpose: the field of the channel that turns it off}. Extended by other
         modules (e.g. COGS)."""
-        return {"document": "qxs_invoice_sync_type"}
+        return {"document": "qxs_invoice_sync_type", "payment": "qxs_invoice_sync_type"}
 
     def _qxs_skip_reason(self, purpose):
         """Why this channel's documents of ``purpose`` must not be sent (None: send them)."""

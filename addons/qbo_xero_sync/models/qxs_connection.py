@@ -110,6 +110,11 @@ class QxsConnection(models.Model):
         domain="[('type', 'in', ('bank', 'cash')), ('company_id', '=', company_id)]",
         help="Payments received in QuickBooks or Xero are registered in Odoo in this journal.",
     )
+    send_payments = fields.Boolean(
+        default=True,
+        help="Payments registered in Odoo (and credit notes applied) against sent invoices are "
+        "sent to QuickBooks or Xero; unreconciling or cancelling them removes them there.",
+    )
     void_on_cancel = fields.Boolean(
         string="Void when cancelled",
         default=True,

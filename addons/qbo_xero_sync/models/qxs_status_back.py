@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 
+from .. import const
 from ..adapters import Result
 from ..exceptions import SyncError
 
@@ -159,6 +160,70 @@ class QxsStatusBack(models.AbstractModel):
         if remote.status == "voided":
             move._qxs_apply_remote_void(self._provider_label())
             return
+        self._apply_remote_cash(remote, move)
+
+    def _apply_remote_cash(self, remote, move):
+        """The remote cash of a document, told apart from the cash Odoo sent (no echo):
+        ``remote_paid_amount`` is the remote cash that came from the provider and is registered
+        in Odoo. While a payment of this document waits to be sent, nothing is registered (a
+        lost answer must never become a second payment). Cash that went down remotely (a
+        payment deleted or voided there) cancels the payments the addon registered for it."""
+        exported, waiting = self._exported_cash(remote, move)
+        if waiting:
+            # Read again once the payment is sent (the poll will not name it again).
+            self.write(
+                {
+                    "state": "pending",
+                    "action": "pull",
+                    "attempts": 0,
+                    "next_attempt": fields.Datetime.now()
+                    + timedelta(seconds=const.PAYMENT_WAIT_SECONDS),
+                }
+            )
+            return
+        currency = move.currency_id
+        provider = self._provider_label()
+        remote_cash = max((remote.amount_paid or 0.0) - exported, 0.0)
+        registered = self.remote_paid_amount
+        if currency.compare_amounts(remote_cash, registered) < 0:
+            registered -= move._qxs_cancel_remote_payments(
+                self.connection_id, registered - remote_cash, provider
+            )
+            registered = max(registered, 0.0)
         self.remote_paid_amount = move._qxs_apply_remote_payment(
-            remote, self.remote_paid_amount, self.connection_id, self.remote_number
+            remote, registered, self.connection_id, self.remote_number, paid=remote_cash
         )
+
+    def _exported_cash(self, remote, move):
+        """(cash sent from Odoo that the provider has on ``move``, whether a payment of it
+        waits to be sent). A sent payment that the provider no longer lists on the document
+        (``remote.payment_ids``) was deleted there: its record says so, and it no longer
+        counts (Odoo keeps it: it was entered in Odoo)."""
+        recs = self.sudo().search(
+            [
+                ("connection_id", "=", self.connection_id.id),
+                ("purpose", "=", "payment"),
+                ("allocation_move_ids", "in", move.ids),
+            ]
+        )
+        cash = recs.filtered(lambda r: (r.payment_values or {}).get("kind") == "payment")
+        waiting = any(r.state == "pending" and r.action in ("push", "void") for r in cash)
+        listed = set(remote.payment_ids) if remote.payment_ids is not None else None
+        exported = 0.0
+        for rec in cash:
+            if not rec.remote_id:
+                continue
+            if rec.state not in ("synced", "error") or rec.remote_status in ("voided", "deleted"):
+                continue
+            ids = set(rec.remote_id.split(const.XERO_REMOTE_ID_SEP))
+            if listed is not None and not ids & listed and rec.state == "synced":
+                rec._mark_deleted(
+                    _(
+                        "This payment was deleted in %s. Odoo keeps it: reconcile it again to "
+                        "send it anew, or cancel it.",
+                        self._provider_label(),
+                    )
+                )
+                continue
+            exported += (rec.payment_allocations or {}).get(str(move.id), 0.0)
+        return exported, waiting

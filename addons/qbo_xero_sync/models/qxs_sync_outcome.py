@@ -8,6 +8,7 @@ from odoo.tools import float_compare
 from .. import const
 from ..adapters import RemoteState, Result
 from ..exceptions import AUTH, GONE, RETRY, SyncError
+from .account_move_payment import WAIT
 
 _logger = logging.getLogger(__name__)
 
@@ -85,16 +86,57 @@ class QxsSyncOutcome(models.AbstractModel):
             vals["total_mismatch"] = bool(
                 float_compare(result.remote_total, vals["local_total"], precision_digits=2)
             )
+        if self.purpose == "payment":
+            vals.update(self._payment_sent_values(was_action))
         self.write(vals)
         self._clear_failure_activity()
+        if self.purpose == "document":
+            self._release_waiting_payments()
         self._after_success(target, was_action, result)
+
+    def _payment_sent_values(self, action):
+        """What the provider now has of a payment: {document id: amount} of its allocations
+        (none after a void), and the documents it pays."""
+        if action == "void":
+            return {"payment_allocations": {}}
+        if not self.payment_move_id:
+            return {"payment_allocations": {}}
+        values = self.payment_move_id._qxs_payment_values(self.connection_id, strict=False)
+        sent = {str(a["move_id"]): a["amount"] for a in values["allocations"]}
+        return {
+            "payment_allocations": sent,
+            "allocation_move_ids": [(4, int(move_id)) for move_id in sent],
+        }
+
+    def _release_waiting_payments(self):
+        """A document was sent: the payments that waited for it are due now."""
+        waiting = self.search(
+            [
+                ("connection_id", "=", self.connection_id.id),
+                ("purpose", "=", "payment"),
+                ("state", "=", "pending"),
+                ("attempts", "=", 0),
+                ("next_attempt", "!=", False),
+            ]
+        )
+        waiting.write({"next_attempt": False})
 
     def _local_total(self):
         target = self._target()
         return target.amount_total if target._name == "account.move" else 0.0
 
     def _after_success(self, target, action, result):
-        if action == "void":
+        if self.purpose == "payment":
+            body = (
+                _("Removed from %(provider)s.", provider=self._provider_label())
+                if action == "void"
+                else _(
+                    "Payment sent to %(provider)s (%(ref)s).",
+                    provider=self._provider_label(),
+                    ref=self.remote_number or self.remote_id,
+                )
+            )
+        elif action == "void":
             body = _("Voided in %(provider)s.", provider=self._provider_label())
         else:
             body = _(
@@ -130,6 +172,17 @@ class QxsSyncOutcome(models.AbstractModel):
                 return
             # Nothing left to void: the document no longer exists remotely.
             self._mark_deleted(_("The document no longer exists remotely."))
+            return
+        if exc.code == WAIT:
+            # A payment whose documents are not sent yet: it waits (no attempt counted); it is
+            # due again as soon as one of them is sent (_release_waiting_payments).
+            self.write(
+                {
+                    "next_attempt": fields.Datetime.now()
+                    + timedelta(seconds=const.PAYMENT_WAIT_SECONDS),
+                    "last_error": exc.message,
+                }
+            )
             return
         attempts = self.attempts + 1
         if exc.kind == GONE and self.remote_id and attempts < const.MAX_TRANSIENT_ATTEMPTS:
@@ -198,7 +251,7 @@ class QxsSyncOutcome(models.AbstractModel):
     def _note(self, body):
         """A chatter note on the synced Odoo record, when it has a chatter."""
         target = self._target()
-        if hasattr(target, "message_post") and target.exists():
+        if target.exists() and hasattr(target, "message_post"):
             target.sudo().message_post(body=body)
 
     def _note_failure(self, message):
@@ -206,7 +259,7 @@ class QxsSyncOutcome(models.AbstractModel):
         it is closed when the document syncs)."""
         self._note(_("Sync failed: %s", message))
         target = self._target()
-        if not hasattr(target, "activity_schedule") or not target.exists():
+        if not target.exists() or not hasattr(target, "activity_schedule"):
             return
         if self._failure_activities():
             return
@@ -222,7 +275,7 @@ class QxsSyncOutcome(models.AbstractModel):
 
     def _failure_activities(self):
         target = self._target()
-        if not hasattr(target, "activity_ids") or not target.exists():
+        if not target.exists() or not hasattr(target, "activity_ids"):
             return self.env["mail.activity"]
         summary = _("Fix the %s sync", self._provider_label())
         return target.sudo().activity_ids.filtered(lambda a: a.summary == summary)

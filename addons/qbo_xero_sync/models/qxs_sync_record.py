@@ -52,6 +52,31 @@ class QxsSyncRecord(models.Model):
     generation = fields.Integer(
         default=0, help="Bumped when the document is deliberately sent anew (new request ids)."
     )
+    payment_move_id = fields.Many2one(
+        "account.move",
+        string="Payment entry",
+        index="btree_not_null",
+        ondelete="set null",
+        help="Payments: the journal entry sent (a payment's, a bank statement line's, or a "
+        "credit note applied).",
+    )
+    payment_values = fields.Json(
+        copy=False,
+        help="Payments: the values last queued (what a removal needs once the " "entry is gone).",
+    )
+    payment_allocations = fields.Json(
+        copy=False,
+        help="Payments: {document id: amount} of what the provider has, as last sent.",
+    )
+    allocation_move_ids = fields.Many2many(
+        "account.move",
+        "qxs_sync_record_allocation_rel",
+        "record_id",
+        "move_id",
+        string="Allocated to",
+        copy=False,
+        help="Payments: the documents they pay (or paid, until that is removed remotely).",
+    )
     last_sync_date = fields.Datetime(string="Done on", copy=False)
     last_attempt_date = fields.Datetime(string="Last attempt", copy=False)
     remote_url = fields.Char(compute="_compute_remote_url")
@@ -123,7 +148,11 @@ class QxsSyncRecord(models.Model):
                     "purpose": purpose,
                     "res_model": target._name,
                     "res_id": target.id,
-                    "move_id": target.id if target._name == "account.move" else False,
+                    # A payment's entry may be deleted (a cancelled payment's is) while its
+                    # removal waits to be sent: payments link it apart (payment_move_id).
+                    "move_id": target.id
+                    if target._name == "account.move" and purpose != "payment"
+                    else False,
                     **vals,
                 }
             )
@@ -158,8 +187,10 @@ class QxsSyncRecord(models.Model):
         return self.env[self.res_model].browse(self.res_id)
 
     def _kind(self):
-        """The kind of remote document of this record ("invoice" or "credit_note"). Extended by
-        other modules (e.g. "journal")."""
+        """The kind of remote document of this record ("invoice", "credit_note" or "payment").
+        Extended by other modules (e.g. "journal")."""
+        if self.purpose == "payment":
+            return "payment"
         return document_kind(self.move_id.move_type)
 
     # ------------------------------------------------------------------ the queue
@@ -315,6 +346,8 @@ class QxsSyncRecord(models.Model):
             ("document", "push"): lambda adapter, jobs: adapter.push_documents(jobs),
             ("document", "void"): lambda adapter, jobs: adapter.void_documents(jobs),
             ("document", "pull"): lambda adapter, jobs: adapter.read_states(jobs),
+            ("payment", "push"): lambda adapter, jobs: adapter.push_payments(jobs),
+            ("payment", "void"): lambda adapter, jobs: adapter.void_payments(jobs),
         }
 
     def _jobs(self, strict=True):
@@ -351,8 +384,19 @@ class QxsSyncRecord(models.Model):
         return jobs, refused
 
     def _job_values(self, strict=True):
-        """The plain values of this record's Odoo document. Extended by other modules."""
+        """The plain values of this record's Odoo document or payment. Extended by other
+        modules."""
         self.ensure_one()
+        if self.purpose == "payment":
+            if not self.payment_move_id:
+                values = dict(self.payment_values or {})
+            else:
+                values = self.payment_move_id._qxs_payment_values(self.connection_id, strict)
+            # Tried before without a known answer: the provider may have it (a lost answer),
+            # so the adapter looks it up before creating it. A first try creates at once (its
+            # request id makes a retry of the same request safe).
+            values["maybe_sent"] = bool(self.last_attempt_date) and not self.remote_id
+            return values
         return self.move_id._qxs_document_values(self.connection_id, strict=strict)
 
     def _provider_label(self):

@@ -6,6 +6,7 @@ from . import (
     test_posting,
     test_qbo_cloudevents,
     test_qbo_defects,
+    test_qbo_payments,
     test_qbo_sync,
     test_qbo_tax_styles,
     test_remote_accounts,
@@ -13,5 +14,6 @@ from . import (
     test_xero_connect,
     test_xero_defects,
     test_xero_deleted,
+    test_xero_payments,
     test_xero_sync,
 )

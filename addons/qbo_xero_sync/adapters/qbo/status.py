@@ -87,6 +87,13 @@ class QboStatusMixin:
                     sync_token=obj.get("SyncToken"),
                     remote_number=obj.get("DocNumber"),
                     payment_date=dates.get(obj["Id"]) if entity == "Invoice" else None,
+                    payment_ids=tuple(
+                        str(link.get("TxnId"))
+                        for link in obj.get("LinkedTxn") or []
+                        if link.get("TxnType") == "Payment"
+                    )
+                    if entity == "Invoice"
+                    else None,
                 )
             )
         return states

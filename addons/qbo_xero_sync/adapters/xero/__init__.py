@@ -5,6 +5,7 @@ Xero's answers back to Results and RemoteStates. It reads and writes no Odoo rec
 - ``oauth``: consent, tokens, organisations;
 - ``mapping``: account codes, tax types, contacts;
 - ``documents``: invoices and credit notes sent, looked up, allocated and voided;
+- ``payments``: payments sent and deleted, credit notes applied;
 - ``status``: states read, polled or announced by webhooks.
 """
 
@@ -13,11 +14,13 @@ from .client import XeroClientMixin
 from .documents import XeroDocumentsMixin
 from .mapping import XeroMappingMixin
 from .oauth import XeroOAuthMixin
+from .payments import XeroPaymentsMixin
 from .status import XeroStatusMixin
 
 
 class XeroAdapter(
     XeroDocumentsMixin,
+    XeroPaymentsMixin,
     XeroStatusMixin,
     XeroMappingMixin,
     XeroOAuthMixin,

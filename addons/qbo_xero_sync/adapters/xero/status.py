@@ -47,6 +47,9 @@ class XeroStatusMixin:
             total=float(element.total or 0.0),
             remote_number=getattr(element, number_attr),
             payment_date=max(dates) if dates else None,
+            payment_ids=tuple(str(p.payment_id) for p in element.payments or [] if p.payment_id)
+            if kind == "invoice" and element.payments is not None
+            else None,
         )
 
     def _by_number(self, kind, numbers):

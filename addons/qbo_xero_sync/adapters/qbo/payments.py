@@ -1,0 +1,217 @@
+"""QuickBooks payments: Odoo payments (and credit notes applied) sent as Payment objects.
+
+- a payment is one Payment: a Line per document it pays (LinkedTxn Invoice), TotalAmt the cash,
+  DepositToAccountRef the journal's account (none: QuickBooks' Undeposited Funds);
+- a credit note applied is a Payment of TotalAmt 0 linking the invoices and the credit memo, as
+  QuickBooks itself records it;
+- sent in batches of 30 (one request), updated in place (same Id), removed with a delete;
+- a Payment tried before whose answer was lost is found by PaymentRefNum, customer and amount
+  before a create, so that it is never created twice (a first try creates at once: one call
+  per 30 payments).
+"""
+
+from ... import const
+from ...exceptions import GONE, SyncError
+from ..base import Outcome, Result
+from ..i18n import _
+from .client import quote
+
+TXN_TYPE = {"invoice": "Invoice", "credit_note": "CreditMemo"}
+
+
+class QboPaymentsMixin:
+    """push_payments and void_payments."""
+
+    def _payment_payload(self, job, customer_id, deposit_ids):
+        values = job.values
+        lines = [
+            {
+                "Amount": round(alloc["amount"], 2),
+                "LinkedTxn": [{"TxnId": alloc["remote_id"], "TxnType": TXN_TYPE[alloc["kind"]]}],
+            }
+            for alloc in values["allocations"]
+        ]
+        total = values["amount"]
+        if values["kind"] == "credit":
+            applied = round(sum(alloc["amount"] for alloc in values["allocations"]), 2)
+            lines.append(
+                {
+                    "Amount": applied,
+                    "LinkedTxn": [
+                        {"TxnId": values["credit_note"]["remote_id"], "TxnType": "CreditMemo"}
+                    ],
+                }
+            )
+            total = 0.0
+        payload = {
+            "CustomerRef": {"value": customer_id},
+            "TxnDate": str(values["date"]),
+            "CurrencyRef": {"value": values["currency"]},
+            "TotalAmt": round(total, 2),
+            "PaymentRefNum": values["number"][: const.QBO_PAYMENT_REF_MAX],
+            "PrivateNote": _("Odoo %s", values["number"]),
+            "Line": lines,
+        }
+        if values.get("rate"):
+            payload["ExchangeRate"] = values["rate"]
+        deposit = values.get("deposit_account")
+        if deposit and values["kind"] == "payment":
+            payload["DepositToAccountRef"] = {"value": deposit_ids[deposit]}
+        return payload
+
+    def _deposit_accounts(self, jobs):
+        """{account name: Id} of the deposit accounts the jobs name (one query); a missing one
+        is a SyncError naming it."""
+        names = {
+            job.values.get("deposit_account")
+            for job in jobs
+            if job.values.get("deposit_account") and job.values["kind"] == "payment"
+        }
+        found = {a["Name"]: a["Id"] for a in self._query_in("Account", "Name", names)}
+        return {
+            name: found.get(name)
+            or SyncError(
+                _(
+                    "QuickBooks has no account named “%s”: fix the deposit account of the "
+                    "journal.",
+                    name,
+                )
+            )
+            for name in names
+        }
+
+    def _find_payments(self, jobs, customers):
+        """{job key: (Id, SyncToken)} of Payments QuickBooks already has for jobs without remote
+        id (same PaymentRefNum, customer and TotalAmt): a create whose answer was lost."""
+        todo = {}
+        for job in jobs:
+            if not job.remote_id and job.values.get("maybe_sent", True):
+                todo.setdefault(job.values["number"][: const.QBO_PAYMENT_REF_MAX], []).append(job)
+        if not todo:
+            return {}
+        found = {}
+        refs = ", ".join(quote(ref) for ref in sorted(todo))
+        answer = self._query(f"SELECT * FROM Payment WHERE PaymentRefNum IN ({refs})")
+        for obj in answer.get("Payment", []):
+            for job in todo.get(obj.get("PaymentRefNum"), []):
+                customer = customers.get(job.values["partner"]["id"])
+                total = 0.0 if job.values["kind"] == "credit" else job.values["amount"]
+                if (
+                    obj.get("CustomerRef", {}).get("value") == customer
+                    and abs(float(obj.get("TotalAmt") or 0.0) - total) < 0.005
+                    and job.key not in found
+                ):
+                    found[job.key] = (obj["Id"], obj.get("SyncToken"))
+        return found
+
+    def push_payments(self, jobs):
+        outcome = Outcome()
+        try:
+            customers = self._customers(jobs, outcome)
+            deposits = self._deposit_accounts(jobs)
+            found = self._find_payments(jobs, customers)
+        except SyncError as exc:
+            outcome.results.update(dict.fromkeys([job.key for job in jobs], exc))
+            return outcome
+        ops = []
+        for job in jobs:
+            customer = customers.get(job.values["partner"]["id"])
+            deposit = job.values.get("deposit_account")
+            if isinstance(customer, SyncError):
+                outcome.results[job.key] = customer
+                continue
+            if deposit and isinstance(deposits.get(deposit), SyncError):
+                outcome.results[job.key] = deposits[deposit]
+                continue
+            payload = self._payment_payload(job, customer, deposits)
+            remote = found.get(job.key) or (job.remote_id and (job.remote_id, job.sync_token))
+            if remote:
+                # Update in place: the whole object (its lines replace the old ones).
+                payload.update({"Id": remote[0], "SyncToken": remote[1] or "0"})
+            ops.append((job, payload))
+        for start in range(0, len(ops), const.QBO_BATCH_SIZE):
+            chunk = ops[start : start + const.QBO_BATCH_SIZE]
+            self._send_payments(chunk, outcome)
+        return outcome
+
+    def _send_payments(self, chunk, outcome):
+        batch = [
+            {
+                "bId": str(job.key),
+                "operation": "update" if payload.get("Id") else "create",
+                "Payment": payload,
+            }
+            for job, payload in chunk
+        ]
+        salt = ",".join(f"{job.key}:{job.generation}" for job, _p in chunk)
+        answers = self._batch(batch, "payments", salt)
+        for job, payload in chunk:
+            answer = answers.get(str(job.key))
+            if isinstance(answer, SyncError) and answer.code == 5010:
+                # Its SyncToken changed remotely: read it, try once more.
+                try:
+                    answer = {
+                        "Payment": self._write_current(
+                            "Payment", job, payload["Id"], "update", payload
+                        )[1]
+                    }
+                except SyncError as exc:
+                    answer = exc
+            if isinstance(answer, SyncError) or answer is None:
+                outcome.results[job.key] = answer or SyncError(
+                    _("QuickBooks gave no answer for this payment.")
+                )
+                continue
+            obj = answer["Payment"]
+            outcome.results[job.key] = Result(
+                remote_id=obj["Id"],
+                remote_number=obj.get("PaymentRefNum"),
+                sync_token=obj.get("SyncToken"),
+                remote_status="open",
+            )
+
+    # ------------------------------------------------------------------ void
+    def void_payments(self, jobs):
+        """Delete the Payments (QuickBooks deletes payments; a voided one would stay listed
+        with a zero amount): one batch, with the SyncTokens known, re-read when stale."""
+        outcome = Outcome()
+        unsent = [job for job in jobs if not job.remote_id and job.values]
+        found = {}
+        if unsent:
+            # Never creates a customer: only the bound one can have the payment.
+            customers = {job.values["partner"]["id"]: job.customer_id for job in unsent}
+            try:
+                found = self._find_payments(unsent, customers)
+            except SyncError as exc:
+                outcome.results.update(dict.fromkeys([job.key for job in unsent], exc))
+        ops = []
+        for job in jobs:
+            if job.key in outcome.results:
+                continue
+            remote = (job.remote_id and (job.remote_id, job.sync_token)) or found.get(job.key)
+            if not remote:
+                outcome.results[job.key] = SyncError(
+                    _("This payment is not in QuickBooks: it was never sent there."), kind=GONE
+                )
+                continue
+            ops.append((job, {"Id": remote[0], "SyncToken": remote[1] or "0"}))
+        for start in range(0, len(ops), const.QBO_BATCH_SIZE):
+            chunk = ops[start : start + const.QBO_BATCH_SIZE]
+            batch = [
+                {"bId": str(job.key), "operation": "delete", "Payment": body} for job, body in chunk
+            ]
+            salt = ",".join(f"{job.key}:{job.generation}" for job, _b in chunk)
+            answers = self._batch(batch, "payment-deletes", salt)
+            for job, body in chunk:
+                answer = answers.get(str(job.key))
+                if isinstance(answer, SyncError) and answer.code == 5010:
+                    try:
+                        self._write_current("Payment", job, body["Id"], "delete")
+                        answer = {}
+                    except SyncError as exc:
+                        answer = exc
+                if isinstance(answer, SyncError):
+                    outcome.results[job.key] = answer
+                    continue
+                outcome.results[job.key] = Result(remote_id=body["Id"], remote_status="deleted")
+        return outcome

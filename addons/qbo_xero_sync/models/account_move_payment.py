@@ -1,0 +1,283 @@
+import json
+
+from odoo import Command, _, api, fields, models
+
+from .. import const
+from ..adapters import document_kind
+from ..exceptions import RETRY, SyncError
+
+SYNCED_TYPES = ("out_invoice", "out_refund")
+WAIT = "wait"  # SyncError code: the payment waits for its documents to be sent
+
+
+def is_receivable(line):
+    return line.account_id.account_type == "asset_receivable"
+
+
+class AccountMove(models.Model):
+    """Payments out: the journal entry of a payment (or of a bank statement line), or a credit
+    note applied to invoices, is the unit sent to the provider with the purpose "payment"."""
+
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
+
+    qxs_origin_connection_id = fields.Many2one(
+        "qxs.connection",
+        string="Registered from",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="Set on the payments registered from cash received in QuickBooks or Xero: they are "
+        "never sent back.",
+    )
+    qxs_origin_document_id = fields.Many2one(
+        "account.move",
+        string="Registered for",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The invoice whose remote cash this payment registers.",
+    )
+    qxs_payment_sync_summary = fields.Char(
+        string="Payments sync", compute="_compute_qxs_payment_sync"
+    )
+    qxs_payment_sync_error = fields.Text(
+        string="Payments sync error", compute="_compute_qxs_payment_sync"
+    )
+
+    # ------------------------------------------------------------------ the form
+    def _qxs_payment_records(self):
+        """The payment sync records allocated to this document, or of this payment."""
+        self.ensure_one()
+        Record = self.env["qxs.sync.record"].sudo()
+        return Record.search(
+            [
+                ("purpose", "=", "payment"),
+                "|",
+                ("allocation_move_ids", "in", self.ids),
+                ("payment_move_id", "=", self.id),
+            ]
+        )
+
+    @api.depends("qxs_sync_record_ids.state", "line_ids.matched_debit_ids")
+    def _compute_qxs_payment_sync(self):
+        labels = dict(const.SYNC_STATES)
+        for move in self:
+            recs = move._qxs_payment_records() if move.id else self.env["qxs.sync.record"]
+            counts = {}
+            for rec in recs:
+                counts[rec.state] = counts.get(rec.state, 0) + 1
+            move.qxs_payment_sync_summary = ", ".join(
+                f"{n} {labels[state].lower()}" for state, n in sorted(counts.items())
+            )
+            errors = recs.filtered(lambda r: r.state == "error")
+            move.qxs_payment_sync_error = "\n".join(
+                f"{rec.display_name}: {rec.last_error}" for rec in errors
+            )
+
+    # ------------------------------------------------------------------ what is allocated
+    def _qxs_allocated_documents(self):
+        """[(document, amount in the document's currency)] that this unit's receivable lines are
+        reconciled with: invoices and credit notes for a payment's entry, invoices for a credit
+        note."""
+        self.ensure_one()
+        found = {}
+        for line in self.line_ids.filtered(is_receivable):
+            for partial in line.matched_debit_ids | line.matched_credit_ids:
+                debit = partial.debit_move_id
+                other, amount = (
+                    (debit, partial.debit_amount_currency)
+                    if partial.credit_move_id == line
+                    else (partial.credit_move_id, partial.credit_amount_currency)
+                )
+                doc = other.move_id
+                if doc == self or doc.move_type not in SYNCED_TYPES:
+                    continue
+                if self.move_type == "out_refund" and doc.move_type != "out_invoice":
+                    continue
+                found[doc] = found.get(doc, 0.0) + amount
+        return list(found.items())
+
+    def _qxs_payment_kind(self):
+        """ "payment" (cash received), "credit" (a credit note applied) or "refund" (cash paid
+        back), or None when this move is no payment unit."""
+        self.ensure_one()
+        if self.move_type == "out_refund":
+            return "credit"
+        if self.move_type != "entry" or not self.line_ids.filtered(is_receivable):
+            return None
+        docs = [doc for doc, _amount in self._qxs_allocated_documents()]
+        if docs and all(doc.move_type == "out_refund" for doc in docs):
+            return "refund"
+        return "payment"
+
+    def _qxs_payment_record(self, connection):
+        self.ensure_one()
+        return (
+            self.env["qxs.sync.record"]
+            .sudo()
+            .search(
+                [
+                    ("connection_id", "=", connection.id),
+                    ("purpose", "=", "payment"),
+                    ("res_model", "=", "account.move"),
+                    ("res_id", "=", self.id),
+                ],
+                limit=1,
+            )
+        )
+
+    # ------------------------------------------------------------------ enqueue
+    def _qxs_enqueue_payments(self):
+        """The reconciliation of these moves changed (or they were cancelled): queue each
+        payment unit among them to be sent (push) or removed remotely (void)."""
+        if self.env.context.get("qxs_from_remote"):
+            return  # a payment the addon registers from the provider's cash
+        Record = self.env["qxs.sync.record"]
+        for move in self:
+            kind = move._qxs_payment_kind()
+            if not kind or move.qxs_origin_connection_id:
+                continue  # not a payment, or one that came from the provider: never sent
+            connection = self.env["qxs.connection"].sudo()._for_company(move.company_id)
+            if not connection:
+                continue
+            rec = move._qxs_payment_record(connection)
+            allocated = move._qxs_allocated_documents() if move.state == "posted" else []
+            if not allocated:
+                if rec:
+                    rec._void_or_skip(on_cancel=False)
+                continue
+            docs = self.browse([doc.id for doc, _amount in allocated])
+            reason = move._qxs_payment_skip_reason(connection, kind, docs)
+            rec = Record._enqueue(connection, move, "payment", "push", skip_reason=reason)
+            rec.sudo().write(
+                {
+                    "payment_move_id": move.id,
+                    "payment_values": move._qxs_payment_snapshot(connection),
+                    "allocation_move_ids": [Command.link(doc.id) for doc in docs],
+                }
+            )
+
+    def _qxs_payment_snapshot(self, connection):
+        """The payment's values as plain JSON (what a removal needs once the entry is gone)."""
+        try:
+            values = self._qxs_payment_values(connection, strict=False)
+        except SyncError:
+            return {"kind": self._qxs_payment_kind(), "number": self.name}
+        return json.loads(json.dumps(values, default=str))
+
+    def _qxs_payment_skip_reason(self, connection, kind, docs):
+        """Why this payment unit must not be sent (None: send it)."""
+        if not connection.send_payments:
+            return _("Sending payments is turned off on the connection.")
+        if kind == "refund":
+            return _(
+                "Refunds paid out are not sent to %s yet.",
+                dict(const.PROVIDERS)[connection.provider],
+            )
+        reasons = [doc.team_id._qxs_skip_reason("payment") for doc in docs]
+        if all(reasons):
+            return reasons[0]
+        return None
+
+    # ------------------------------------------------------------------ payload
+    def _qxs_partner_values(self, currency):
+        """The customer of a document or payment, as adapters bind it (plain values)."""
+        partner = self.commercial_partner_id
+        return {
+            "name": partner.name,
+            "billing_account": (partner.qxs_billing_account or "").strip(),
+            "email": partner.email or "",
+            "phone": partner.phone or "",
+            "street": partner.street or "",
+            "city": partner.city or "",
+            "zip": partner.zip or "",
+            "country": partner.country_id.code or "",
+            "vat": partner.vat or "",
+            "id": partner.id,
+            "currency": currency.name,
+        }
+
+    def _qxs_payment_values(self, connection, strict=True):
+        """The provider-neutral description of a payment unit: plain values, no records.
+
+        With ``strict``, a document allocated but not sent yet makes the payment wait (a
+        SyncError of code "wait", retried later, never an error for the user); documents that
+        are not sent on purpose (skipped) are left out. Without, what a void needs."""
+        self.ensure_one()
+        kind = self._qxs_payment_kind() or "payment"
+        lines = self.line_ids.filtered(is_receivable)
+        currency = lines[:1].currency_id or self.currency_id
+        waiting, allocations = [], []
+        for doc, amount in self._qxs_allocated_documents():
+            rec = doc._qxs_document_record()
+            sent = (
+                rec.connection_id == connection
+                and rec.remote_id
+                and rec.state in ("synced", "error")
+                and rec.remote_status not in ("voided", "deleted")
+            )
+            if not sent:
+                if not rec or rec.state in ("pending", "error"):
+                    waiting.append(doc.name)
+                continue
+            if doc.currency_id != currency:
+                raise SyncError(
+                    _(
+                        "%(pay)s is in %(c1)s but pays %(doc)s in %(c2)s: the provider takes a "
+                        "payment in its document's currency only.",
+                        pay=self.name,
+                        c1=currency.name,
+                        doc=doc.name,
+                        c2=doc.currency_id.name,
+                    )
+                )
+            allocations.append(
+                {
+                    "kind": document_kind(doc.move_type),
+                    "remote_id": rec.remote_id,
+                    "number": doc.name,
+                    "amount": currency.round(amount),
+                    "move_id": doc.id,
+                }
+            )
+        credit_note = None
+        if kind == "credit":
+            rec = self._qxs_document_record()
+            if rec.connection_id == connection and rec.remote_id:
+                credit_note = {"remote_id": rec.remote_id, "number": self.name}
+            else:
+                waiting.append(self.name)
+        if strict and waiting:
+            raise SyncError(
+                _("Waits for %s to be sent first.", ", ".join(waiting)), kind=RETRY, code=WAIT
+            )
+        cash = -sum(lines.mapped("amount_currency")) if kind == "payment" else 0.0
+        if kind == "refund":
+            cash = sum(lines.mapped("amount_currency"))
+        rate = None
+        if currency != self.company_id.currency_id and lines:
+            rate = abs(sum(lines.mapped("balance"))) / abs(
+                sum(lines.mapped("amount_currency")) or 1
+            )
+        deposit = (self.journal_id.qxs_deposit_account or "").strip()
+        if strict and kind != "credit" and connection.provider == "xero" and not deposit:
+            raise SyncError(
+                _(
+                    "Set the Xero account of journal %(j)s (its deposit account, Accounting "
+                    "tab of the journal) so that its payments can be sent.",
+                    j=self.journal_id.display_name,
+                )
+            )
+        return {
+            "kind": kind,
+            "number": self.name,
+            "date": self.date,
+            "currency": currency.name,
+            "rate": round(rate, 6) if rate else None,
+            "amount": currency.round(cash),
+            "partner": self._qxs_partner_values(currency),
+            "deposit_account": deposit,
+            "journal": self.journal_id.name or "",
+            "allocations": allocations,
+            "credit_note": credit_note,
+        }
