@@ -2,7 +2,7 @@ import threading
 import time
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import tagged
 
 from ..adapters.qbo.pacing import PACER
@@ -21,14 +21,33 @@ class TestQboPacing(QxsCase):
         self.assertEqual(self.emulator.throttled, 0)
 
     def new_invoices(self, count, prefix):
-        """``count`` posted invoices, each of a new customer with a new item."""
-        moves = self.env["account.move"]
-        for n in range(count):
-            partner = self.env["res.partner"].create({"name": f"{prefix} customer {n:02d}"})
-            product = self.env["product.product"].create(
-                {"name": f"{prefix} item {n:02d}", "qxs_revenue_code": f"{prefix} item {n:02d}"}
-            )
-            moves |= self.invoice(amounts=(), partner=partner, products=product)
+        """``count`` posted invoices, each of a new customer with a new item (created at once:
+        the burst under test is the cron's, not the set-up's)."""
+        names = [f"{prefix} {n:02d}" for n in range(count)]
+        partners = self.env["res.partner"].create([{"name": name} for name in names])
+        products = self.env["product.product"].create(
+            [{"name": name, "qxs_revenue_code": name} for name in names]
+        )
+        moves = self.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": "2019-01-01",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "price_unit": 100.0,
+                                "tax_ids": [Command.set(self.tax_sale.ids)],
+                            }
+                        )
+                    ],
+                }
+                for partner, product in zip(partners, products, strict=True)
+            ]
+        )
+        moves.action_post()
         return moves
 
     def assert_synced(self, moves):
