@@ -71,10 +71,13 @@ def server():
 
 @pytest.fixture
 def make_emu(server):
-    """Reset the shared emulator to a freshly seeded company with the given configuration."""
+    """Reset the shared emulator to a freshly seeded company with the given configuration.
+    python-quickbooks does not pace its calls (the addon's client does) and these tests make
+    them back to back, faster than any client over a real network: the per-second limit, on
+    by default, is off here unless a test asks for it (test_rate_limit_per_second*)."""
 
     def make(**config):
-        server.config = {**QboEmulator.default_config, **config}
+        server.config = {**QboEmulator.default_config, "rate_limit_per_second": None, **config}
         server.reset()
         server.seed()
         return server
@@ -765,8 +768,27 @@ def test_requestid_scope_endpoint(make_emu):
 
 
 # ------------------------------------------------------------------------------ limits and faults
+def test_rate_limit_per_second_on_by_default(monkeypatch):
+    """QuickBooks' 10 requests per second per realm: the 11th call within a second is a 429."""
+    with QboEmulator() as emu:  # a fresh emulator, its default configuration and clock
+        emu.seed()
+        qb = connect(emu)
+        calls = emu.count("/v3/")
+        now = [emu.clock.now()]
+        monkeypatch.setattr(emu.clock, "now", lambda: now[0])  # moves only when told
+        for _ in range(10):
+            assert Customer.count(qb=qb) == 3
+            now[0] += 0.09  # ten calls within 0.9 s
+        with pytest.raises(QuickbooksException) as exc:
+            Customer.count(qb=qb)
+        assert code_of(exc) == 10000 and "3001" in exc.value.message  # the XML 429 body
+        assert emu.throttled == 1 and emu.count("/v3/") == calls + 11
+        now[0] += 0.11  # the first call is now a second old: one slot is free
+        assert Customer.count(qb=qb) == 3
+        assert emu.throttled == 1
+
+
 def test_rate_limit_per_second(make_emu, monkeypatch):
-    assert QboEmulator.default_config["rate_limit_per_second"] is None  # off unless asked
     emu = make_emu(rate_limit_per_second=3, throttle_body="json")
     qb = connect(emu)
     now = [emu.clock.now()]

@@ -28,6 +28,8 @@ QBO_NAME_MAX = 100  # Item Name
 QBO_DOCNUMBER_MAX = 21
 QBO_FORBIDDEN_NAME_CHARS = (":", "\\")
 QBO_THROTTLE_WAIT = 60  # seconds to wait after a 429 that carries no Retry-After
+# Calls per second per realm (and in flight at once), paced in the client (adapters/qbo/pacing.py)
+QBO_REQUESTS_PER_SECOND = 10
 QBO_CDC_MAX_DAYS = 30
 
 # --- Xero (developer.xero.com) ---------------------------------------------------

@@ -533,10 +533,9 @@ class QboEmulator(Emulator):
         "access_token_ttl": 3600,
         "refresh_token_ttl": 8726400,
         "rate_limit_per_minute": 500,
-        # Requests per sliding second per realm; QuickBooks documents 10. Off (None) by default
-        # ⚠: the emulator answers in a millisecond, so a client making one call after the other
-        # reaches a rate that real network latency never lets it reach (see QBO_RULES.md).
-        "rate_limit_per_second": None,
+        # Requests per sliding second per realm, as QuickBooks documents (QBO_RULES.md); None
+        # turns it off, 0 refuses every call.
+        "rate_limit_per_second": 10,
         "batch_rate_limit_per_minute": 40,
         "max_concurrent": 10,
         "throttle_body": "xml",
@@ -582,6 +581,7 @@ class QboEmulator(Emulator):
         self.grants, self.access, self.refresh, self.codes = {}, {}, {}, {}
         self.request_ids = {}  # (realm, requestid[, method, path]) -> first Response
         self.hits, self.batch_hits, self.second_hits = deque(), deque(), deque()
+        self.throttled = 0  # 429 answers given
 
     def register_routes(self):
         company = r"/v3/company/(?P<realm>[^/]+)"
@@ -668,6 +668,7 @@ class QboEmulator(Emulator):
         return self._auth_failure("Token expired: injected fault")
 
     def _throttled(self):
+        self.throttled += 1  # tests assert that a paced client never gets one
         if self.config["throttle_body"] == "json":
             error = {
                 "Message": "message=ThrottleExceeded; errorCode=003001; statusCode=429",

@@ -6,6 +6,7 @@ from . import (
     test_posting,
     test_qbo_cloudevents,
     test_qbo_defects,
+    test_qbo_pacing,
     test_qbo_payments,
     test_qbo_sync,
     test_qbo_tax_styles,

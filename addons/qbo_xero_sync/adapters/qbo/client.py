@@ -7,6 +7,8 @@ Facts honoured here (API_NOTES.md §0-2 of the project notes; Intuit's API refer
   ``intuit_tid``) and adds a timeout; every fault (of a request or of a batch item) is
   classified by :meth:`QboClientMixin._fault`, by status and fault code.
 - ``requestid`` makes a write idempotent; a batch (≤ 30 items) carries one for the whole request.
+- 10 requests per second (and 10 in flight) per company: every call is paced (pacing.py); a 429
+  that still comes is a retry error, after its Retry-After or ``QBO_THROTTLE_WAIT``.
 """
 
 import json
@@ -23,6 +25,7 @@ from quickbooks.exceptions import AuthorizationException, QuickbooksException
 from ... import const
 from ...exceptions import AUTH, GONE, RETRY, USER, SyncError
 from ..i18n import _
+from .pacing import PACER
 
 _logger = logging.getLogger(__name__)
 
@@ -36,20 +39,22 @@ class QboAuthClient(AuthClient):
 
 
 class QboClient(QuickBooks):
-    """python-quickbooks' client that keeps the HTTP response and sends with a timeout."""
+    """python-quickbooks' client that keeps the HTTP response and sends with a timeout, paced
+    per company (pacing.py)."""
 
     last_response = None
 
     def process_request(self, request_type, url, headers="", params="", data=""):
         headers.update({"Authorization": "Bearer " + self.auth_client.access_token})
-        self.last_response = requests.request(
-            request_type,
-            url,
-            headers=headers,
-            params=params,
-            data=data,
-            timeout=const.HTTP_TIMEOUT,
-        )
+        with PACER.slot(self.company_id):
+            self.last_response = requests.request(
+                request_type,
+                url,
+                headers=headers,
+                params=params,
+                data=data,
+                timeout=const.HTTP_TIMEOUT,
+            )
         return self.last_response
 
 
