@@ -4,6 +4,7 @@ from . import (
     account_journal,
     account_move,
     account_move_payment,
+    account_move_refund,
     account_partial_reconcile,
     account_tax,
     crm_team,

@@ -7,6 +7,7 @@ from . import (
     test_qbo_cloudevents,
     test_qbo_defects,
     test_qbo_payments,
+    test_qbo_refunds,
     test_qbo_sync,
     test_qbo_tax_styles,
     test_remote_accounts,
