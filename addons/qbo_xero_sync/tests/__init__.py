@@ -16,5 +16,6 @@ from . import (
     test_xero_defects,
     test_xero_deleted,
     test_xero_payments,
+    test_xero_refunds,
     test_xero_sync,
 )
