@@ -18,3 +18,6 @@ from . import (
     res_config_settings,
     res_partner,
 )
+
+# Extends qxs.sync.record: after it.
+from . import qxs_remote_credit
