@@ -112,6 +112,15 @@ SYNC_PURPOSES = [
 # applied to invoices) ----------------------------------------------------------------------------
 # Kinds of payment units: cash received, a credit note applied to invoices, cash paid back.
 PAYMENT_KINDS = ("payment", "credit", "refund")
+# Kinds whose cash the provider lists on the document (payments on invoices, refunds on credit
+# notes): sent from Odoo, never registered back (no echo).
+CASH_PAYMENT_KINDS = ("payment", "refund")
+# Providers where a refund takes its amount off the credit note (QuickBooks: a Refund Receipt
+# apart, the Credit Memo keeps what was not refunded); Xero pays the refund on the credit note.
+REFUND_REDUCES_CREDIT = ("qbo",)
+# Providers that may apply a customer's pending credits to an invoice on their own (QuickBooks'
+# "Automatically apply credits"): such credit is shown on the way back, never imported.
+AUTO_APPLY_CREDIT_PROVIDERS = ("qbo",)
 PAYMENT_WAIT_SECONDS = 60  # a payment whose documents are not sent yet is tried again after this
 QBO_PAYMENT_REF_MAX = 21  # Payment.PaymentRefNum
 QBO_UNDEPOSITED_FUNDS = "Undeposited Funds"

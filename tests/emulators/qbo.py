@@ -554,6 +554,9 @@ class QboEmulator(Emulator):
         # given company", so the same id on another endpoint replays the first answer) or
         # "endpoint" (realm, method and path) ⚠.
         "requestid_scope": "realm",
+        # Preferences.SalesFormsPrefs.AutoApplyCredit ("Automatically apply credits"): a new
+        # invoice takes the customer's open credit memos at once (QBO_RULES.md).
+        "auto_apply_credit": False,
     }
 
     def __init__(self, host="127.0.0.1", port=0, **config):
@@ -1147,6 +1150,8 @@ class QboEmulator(Emulator):
             self._insert(kind, new)
         if kind == "Payment":
             self._refresh_links(old, new)
+        if kind == "Invoice" and not old and self.config["auto_apply_credit"]:
+            self._auto_apply_credits(new)
         return {kind: copy.deepcopy(new)}
 
     def _delete(self, kind, body):
@@ -1663,6 +1668,40 @@ class QboEmulator(Emulator):
             )
         obj.update(TotalAmt=_money(total), UnappliedAmt=_money(total - max(net, Decimal(0))))
 
+    def _auto_apply_credits(self, invoice):
+        """ "Automatically apply credits" on: the customer's open credit memos (oldest first) are
+        applied to a new invoice, each recorded as QuickBooks records a credit applied: a
+        Payment of TotalAmt 0 linking the invoice and the credit memo."""
+        customer, currency = _ref(invoice["CustomerRef"]), _ref(invoice["CurrencyRef"])
+        memos = sorted(
+            self.state["CreditMemo"].values(), key=lambda m: (m["TxnDate"], int(m["Id"]))
+        )
+        for memo in memos:
+            open_invoice = Decimal(str(invoice["Balance"]))
+            credit = Decimal(str(memo.get("Balance") or 0))
+            if open_invoice <= 0:
+                break
+            if (
+                credit <= 0
+                or _ref(memo["CustomerRef"]) != customer
+                or _ref(memo["CurrencyRef"]) != currency
+            ):
+                continue
+            amount = float(_money(min(open_invoice, credit)))
+            payment = {
+                "CustomerRef": {"value": customer},
+                "CurrencyRef": {"value": currency},
+                "TxnDate": invoice["TxnDate"],
+                "TotalAmt": 0.0,
+                "Line": [
+                    {"Amount": amount, "LinkedTxn": [{"TxnId": txn["Id"], "TxnType": kind}]}
+                    for kind, txn in (("Invoice", invoice), ("CreditMemo", memo))
+                ],
+            }
+            self._validate("Payment", payment, None, False)
+            self._insert("Payment", payment)
+            self._refresh_links(None, payment)
+
     def _account_id(self, name):
         return next((a["Id"] for a in self.state["Account"].values() if a["Name"] == name), None)
 
@@ -1720,7 +1759,11 @@ class QboEmulator(Emulator):
                 "MultiCurrencyEnabled": len(cfg["currencies"]) > 1,
                 "HomeCurrency": {"value": cfg["home_currency"]},
             },
-            "SalesFormsPrefs": {"CustomTxnNumbers": False, "AllowDiscount": True},
+            "SalesFormsPrefs": {
+                "CustomTxnNumbers": False,
+                "AllowDiscount": True,
+                "AutoApplyCredit": bool(cfg["auto_apply_credit"]),
+            },
             "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": cfg["country"] == "US"},
         }
 

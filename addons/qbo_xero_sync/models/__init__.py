@@ -4,6 +4,7 @@ from . import (
     account_journal,
     account_move,
     account_move_payment,
+    account_move_refund,
     account_partial_reconcile,
     account_tax,
     crm_team,
@@ -17,3 +18,6 @@ from . import (
     res_config_settings,
     res_partner,
 )
+
+# Extends qxs.sync.record: after it.
+from . import qxs_remote_credit

@@ -169,11 +169,6 @@ class AccountMove(models.Model):
         """Why this payment unit must not be sent (None: send it)."""
         if not connection.send_payments:
             return _("Sending payments is turned off on the connection.")
-        if kind == "refund":
-            return _(
-                "Refunds paid out are not sent to %s yet.",
-                dict(const.PROVIDERS)[connection.provider],
-            )
         reasons = [doc.team_id._qxs_skip_reason("payment") for doc in docs]
         if all(reasons):
             return reasons[0]

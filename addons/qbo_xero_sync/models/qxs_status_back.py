@@ -206,7 +206,9 @@ class QxsStatusBack(models.AbstractModel):
                 ("allocation_move_ids", "in", move.ids),
             ]
         )
-        cash = recs.filtered(lambda r: (r.payment_values or {}).get("kind") == "payment")
+        cash = recs.filtered(
+            lambda r: (r.payment_values or {}).get("kind") in const.CASH_PAYMENT_KINDS
+        )
         waiting = any(r.state == "pending" and r.action in ("push", "void") for r in cash)
         listed = set(remote.payment_ids) if remote.payment_ids is not None else None
         exported = 0.0

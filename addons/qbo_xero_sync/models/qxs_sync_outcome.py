@@ -123,7 +123,9 @@ class QxsSyncOutcome(models.AbstractModel):
 
     def _local_total(self):
         target = self._target()
-        return target.amount_total if target._name == "account.move" else 0.0
+        if target._name != "account.move":
+            return 0.0
+        return target._qxs_expected_remote_total(self.connection_id)
 
     def _after_success(self, target, action, result):
         if self.purpose == "payment":

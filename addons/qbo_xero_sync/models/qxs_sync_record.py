@@ -392,6 +392,9 @@ class QxsSyncRecord(models.Model):
                 values = dict(self.payment_values or {})
             else:
                 values = self.payment_move_id._qxs_payment_values(self.connection_id, strict)
+            if self.action == "void" and (self.payment_values or {}).get("kind"):
+                # A void removes what was sent: a refund unreconciled is no refund any more.
+                values["kind"] = self.payment_values["kind"]
             # Tried before without a known answer: the provider may have it (a lost answer),
             # so the adapter looks it up before creating it. A first try creates at once (its
             # request id makes a retry of the same request safe).

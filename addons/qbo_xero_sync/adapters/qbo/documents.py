@@ -7,6 +7,7 @@ from ...exceptions import GONE, USER, SyncError
 from ..base import Outcome, Result
 from ..i18n import _
 from .mapping import display_name
+from .refunds import reduced_lines
 
 _logger = logging.getLogger(__name__)
 
@@ -26,7 +27,8 @@ class QboDocumentsMixin:
         # is (gross amounts); otherwise each line's net amount, tax-exclusive, so that the
         # QuickBooks total equals Odoo's with mixed lines too.
         inclusive = not us_tax and all(li["tax_included"] for li in doc["lines"])
-        for n, line in enumerate(doc["lines"], start=1):
+        # A credit note refunded in part keeps only what was not refunded (refunds.py).
+        for n, line in enumerate(reduced_lines(doc), start=1):
             codes = [self._tax_code_id(c) for c in line["tax_codes"]]
             real = [c for c in codes if c not in ("TAX", "NON")]
             if us_tax:

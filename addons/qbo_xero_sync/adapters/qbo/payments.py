@@ -5,6 +5,8 @@
 - a credit note applied is a Payment of TotalAmt 0 linking the invoices and the credit memo, as
   QuickBooks itself records it;
 - sent in batches of 30 (one request), updated in place (same Id), removed with a delete;
+- a refund (cash paid back on credit notes) is a RefundReceipt (``refunds.py``), in the same
+  batches;
 - a Payment tried before whose answer was lost is found by PaymentRefNum, customer and amount
   before a create, so that it is never created twice (a first try creates at once: one call
   per 30 payments).
@@ -15,11 +17,12 @@ from ...exceptions import GONE, SyncError
 from ..base import Outcome, Result
 from ..i18n import _
 from .client import quote
+from .refunds import QboRefundsMixin
 
 TXN_TYPE = {"invoice": "Invoice", "credit_note": "CreditMemo"}
 
 
-class QboPaymentsMixin:
+class QboPaymentsMixin(QboRefundsMixin):
     """push_payments and void_payments."""
 
     def _payment_payload(self, job, customer_id, deposit_ids):
@@ -55,7 +58,7 @@ class QboPaymentsMixin:
         if values.get("rate"):
             payload["ExchangeRate"] = values["rate"]
         deposit = values.get("deposit_account")
-        if deposit and values["kind"] == "payment":
+        if deposit and values["kind"] in const.CASH_PAYMENT_KINDS:
             payload["DepositToAccountRef"] = {"value": deposit_ids[deposit]}
         return payload
 
@@ -65,7 +68,7 @@ class QboPaymentsMixin:
         names = {
             job.values.get("deposit_account")
             for job in jobs
-            if job.values.get("deposit_account") and job.values["kind"] == "payment"
+            if job.values.get("deposit_account") and job.values["kind"] in const.CASH_PAYMENT_KINDS
         }
         found = {a["Name"]: a["Id"] for a in self._query_in("Account", "Name", names)}
         return {
@@ -106,15 +109,17 @@ class QboPaymentsMixin:
 
     def push_payments(self, jobs):
         outcome = Outcome()
+        refunds = [job for job in jobs if job.values["kind"] == "refund"]
+        payments = [job for job in jobs if job.values["kind"] != "refund"]
         try:
             customers = self._customers(jobs, outcome)
             deposits = self._deposit_accounts(jobs)
-            found = self._find_payments(jobs, customers)
+            found = self._find_payments(payments, customers)
+            ops = self._refund_ops(refunds, customers, deposits, outcome) if refunds else []
         except SyncError as exc:
             outcome.results.update(dict.fromkeys([job.key for job in jobs], exc))
             return outcome
-        ops = []
-        for job in jobs:
+        for job in payments:
             customer = customers.get(job.values["partner"]["id"])
             deposit = job.values.get("deposit_account")
             if isinstance(customer, SyncError):
@@ -128,32 +133,33 @@ class QboPaymentsMixin:
             if remote:
                 # Update in place: the whole object (its lines replace the old ones).
                 payload.update({"Id": remote[0], "SyncToken": remote[1] or "0"})
-            ops.append((job, payload))
+            ops.append((job, "Payment", payload))
         for start in range(0, len(ops), const.QBO_BATCH_SIZE):
             chunk = ops[start : start + const.QBO_BATCH_SIZE]
             self._send_payments(chunk, outcome)
         return outcome
 
     def _send_payments(self, chunk, outcome):
+        """One batch of [(job, entity: Payment or RefundReceipt, payload)]."""
         batch = [
             {
                 "bId": str(job.key),
                 "operation": "update" if payload.get("Id") else "create",
-                "Payment": payload,
+                entity: payload,
             }
-            for job, payload in chunk
+            for job, entity, payload in chunk
         ]
-        salt = ",".join(f"{job.key}:{job.generation}" for job, _p in chunk)
+        salt = ",".join(f"{job.key}:{job.generation}" for job, _e, _p in chunk)
         answers = self._batch(batch, "payments", salt)
-        for job, payload in chunk:
+        for job, entity, payload in chunk:
             answer = answers.get(str(job.key))
             if isinstance(answer, SyncError) and answer.code == 5010:
                 # Its SyncToken changed remotely: read it, try once more.
                 try:
                     answer = {
-                        "Payment": self._write_current(
-                            "Payment", job, payload["Id"], "update", payload
-                        )[1]
+                        entity: self._write_current(entity, job, payload["Id"], "update", payload)[
+                            1
+                        ]
                     }
                 except SyncError as exc:
                     answer = exc
@@ -162,7 +168,10 @@ class QboPaymentsMixin:
                     _("QuickBooks gave no answer for this payment.")
                 )
                 continue
-            obj = answer["Payment"]
+            obj = answer[entity]
+            if entity == "RefundReceipt":
+                outcome.results[job.key] = self._refund_result(obj)
+                continue
             outcome.results[job.key] = Result(
                 remote_id=obj["Id"],
                 remote_number=obj.get("PaymentRefNum"),
@@ -180,33 +189,45 @@ class QboPaymentsMixin:
         if unsent:
             # Never creates a customer: only the bound one can have the payment.
             customers = {job.values["partner"]["id"]: job.customer_id for job in unsent}
+            refunds = [job for job in unsent if job.values.get("kind") == "refund"]
             try:
-                found = self._find_payments(unsent, customers)
+                found = self._find_payments(
+                    [job for job in unsent if job not in refunds], customers
+                )
+                found.update(self._find_refunds(refunds, customers))
             except SyncError as exc:
                 outcome.results.update(dict.fromkeys([job.key for job in unsent], exc))
         ops = []
         for job in jobs:
             if job.key in outcome.results:
                 continue
+            refund = (job.values or {}).get("kind") == "refund"
             remote = (job.remote_id and (job.remote_id, job.sync_token)) or found.get(job.key)
             if not remote:
-                outcome.results[job.key] = SyncError(
-                    _("This payment is not in QuickBooks: it was never sent there."), kind=GONE
+                outcome.results[job.key] = (
+                    self._not_sent_refund()
+                    if refund
+                    else SyncError(
+                        _("This payment is not in QuickBooks: it was never sent there."),
+                        kind=GONE,
+                    )
                 )
                 continue
-            ops.append((job, {"Id": remote[0], "SyncToken": remote[1] or "0"}))
+            entity = "RefundReceipt" if refund else "Payment"
+            ops.append((job, entity, {"Id": remote[0], "SyncToken": remote[1] or "0"}))
         for start in range(0, len(ops), const.QBO_BATCH_SIZE):
             chunk = ops[start : start + const.QBO_BATCH_SIZE]
             batch = [
-                {"bId": str(job.key), "operation": "delete", "Payment": body} for job, body in chunk
+                {"bId": str(job.key), "operation": "delete", entity: body}
+                for job, entity, body in chunk
             ]
-            salt = ",".join(f"{job.key}:{job.generation}" for job, _b in chunk)
+            salt = ",".join(f"{job.key}:{job.generation}" for job, _e, _b in chunk)
             answers = self._batch(batch, "payment-deletes", salt)
-            for job, body in chunk:
+            for job, entity, body in chunk:
                 answer = answers.get(str(job.key))
                 if isinstance(answer, SyncError) and answer.code == 5010:
                     try:
-                        self._write_current("Payment", job, body["Id"], "delete")
+                        self._write_current(entity, job, body["Id"], "delete")
                         answer = {}
                     except SyncError as exc:
                         answer = exc

@@ -7,6 +7,9 @@
   Status DELETED) and created anew;
 - before a create, the payments Xero already has with the same Reference (the Odoo number),
   invoice and amount are taken as they are: an answer lost never makes a second payment;
+- a refund (cash paid back on credit notes) is a Payment on the credit note (Xero's refund of
+  a credit note: ``CreditNote`` instead of ``Invoice``), sent, looked up and deleted the same
+  way;
 - a credit note applied is allocated to its invoices (what Xero lacks of Odoo's
   reconciliation; the allocation made when the credit note was sent counts).
 """
@@ -15,6 +18,7 @@ from xero_python.accounting import (
     Account,
     Allocation,
     Allocations,
+    CreditNote,
     Invoice,
     Payment,
     PaymentDelete,
@@ -29,6 +33,17 @@ from ..i18n import _
 from .client import element_errors, enum_value, quote
 
 SEP = const.XERO_REMOTE_ID_SEP
+# The kind of document each kind of payment unit pays in Xero.
+PAID_KIND = {"payment": "invoice", "refund": "credit_note"}
+
+
+def paid_document_id(payment):
+    """The id of the invoice or credit note a Xero Payment pays (None: neither)."""
+    if payment.invoice:
+        return payment.invoice.invoice_id
+    if payment.credit_note:
+        return payment.credit_note.credit_note_id
+    return None
 
 
 class XeroPaymentsMixin:
@@ -40,9 +55,13 @@ class XeroPaymentsMixin:
         for job in jobs:
             if job.values["kind"] == "credit":
                 outcome.results[job.key] = self._apply_credit(job)
-            elif any(a["kind"] != "invoice" for a in job.values["allocations"]):
+            elif any(a["kind"] != PAID_KIND[job.values["kind"]] for a in job.values["allocations"]):
                 outcome.results[job.key] = SyncError(
-                    _("A Xero payment pays invoices only: this one also pays a credit note.")
+                    _(
+                        "A Xero payment pays invoices only, and a refund credit notes only: "
+                        "%s mixes both.",
+                        job.values["number"],
+                    )
                 )
             else:
                 cash.append(job)
@@ -72,7 +91,7 @@ class XeroPaymentsMixin:
                     (
                         p
                         for p in have
-                        if p.invoice.invoice_id == alloc["remote_id"]
+                        if paid_document_id(p) == alloc["remote_id"]
                         and abs(float(p.amount or 0) - alloc["amount"]) < 0.005
                     ),
                     None,
@@ -101,8 +120,12 @@ class XeroPaymentsMixin:
 
     def _payment(self, job, alloc):
         values = job.values
+        if alloc["kind"] == "credit_note":
+            paid = {"credit_note": CreditNote(credit_note_id=alloc["remote_id"])}
+        else:
+            paid = {"invoice": Invoice(invoice_id=alloc["remote_id"])}
         return Payment(
-            invoice=Invoice(invoice_id=alloc["remote_id"]),
+            **paid,
             account=Account(code=values["deposit_account"]),
             amount=round(alloc["amount"], 2),
             date=values["date"],
@@ -143,7 +166,7 @@ class XeroPaymentsMixin:
         answer = self._call("get_payments", where=f'Status=="AUTHORISED" AND ({either})', page=1)
         found = {}
         for payment in answer.payments or []:
-            if payment.payment_id in exclude or not payment.invoice:
+            if payment.payment_id in exclude or not paid_document_id(payment):
                 continue
             found.setdefault((payment.reference or "").lower(), []).append(payment)
         return found

@@ -1,0 +1,87 @@
+from odoo.tests import tagged
+
+from .common import QxsCase, XeroMixin
+from .payments_common import PaymentsMixin
+
+
+@tagged("post_install", "-at_install")
+class TestXeroRefunds(PaymentsMixin, XeroMixin, QxsCase):
+    """Refunds paid out on credit notes -> Xero Payments on the credit note."""
+
+    def setUp(self):
+        super().setUp()
+        self.bank.qxs_deposit_account = "090"
+
+    def payments(self):
+        return [p for p in self.emulator.objects("Payments") if p["Status"] != "DELETED"]
+
+    def remote_note(self, credit):
+        rid = self.record(credit).remote_id
+        return next(n for n in self.emulator.objects("CreditNotes") if n["CreditNoteID"] == rid)
+
+    def credit_note(self):
+        credit = self.invoice(amounts=(400.0, 100.0), move_type="out_refund")
+        self.sync()
+        self.assertEqual(self.record(credit).state, "synced", self.record(credit).last_error)
+        return credit
+
+    def test_refund_is_a_payment_on_the_credit_note_deleted_on_unreconcile(self):
+        credit = self.credit_note()
+        total = credit.amount_total
+        refund = self.pay(credit, amount=100.0)
+        self.sync_all()
+        rec = self.payment_record(refund)
+        self.assertEqual(rec.state, "synced", rec.last_error)
+        [remote] = self.payments()
+        self.assertEqual(remote["PaymentID"], rec.remote_id)
+        self.assertEqual(remote["CreditNote"]["CreditNoteID"], self.record(credit).remote_id)
+        self.assertEqual(remote["Amount"], 100.0)
+        self.assertEqual(remote["Account"]["Code"], "090")
+        self.assertEqual(remote["PaymentType"], "ARCREDITPAYMENT")
+        note = self.remote_note(credit)
+        self.assertAlmostEqual(note["Total"], total, 2, "Xero keeps the whole credit note")
+        self.assertAlmostEqual(note["RemainingCredit"], total - 100.0, 2)
+        # No echo: the refund Xero lists on the credit note is Odoo's own.
+        self.poll()
+        self.env["qxs.sync.record"]._enqueue_pull(
+            self.connection, [("credit_note", self.record(credit).remote_id)]
+        )
+        self.sync_all()
+        self.assertFalse(
+            self.env["account.move"].search([("qxs_origin_document_id", "=", credit.id)])
+        )
+        self.assertAlmostEqual(credit.amount_residual, total - 100.0, 2)
+        # Unreconciled: the Xero payment is deleted, the credit is whole again.
+        self.unreconcile(refund)
+        self.sync_all()
+        self.assertEqual((rec.state, rec.remote_status), ("synced", "deleted"), rec.last_error)
+        self.assertEqual(self.payments(), [])
+        self.assertAlmostEqual(self.remote_note(credit)["RemainingCredit"], total, 2)
+
+    def test_full_refund_then_cancel(self):
+        credit = self.credit_note()
+        refund = self.pay(credit)
+        self.sync_all()
+        self.assertEqual(self.remote_note(credit)["Status"], "PAID")
+        self.cancel(refund)
+        self.sync_all()
+        self.assertEqual(self.payments(), [])
+        self.assertEqual(self.remote_note(credit)["Status"], "AUTHORISED")
+
+    def test_refund_larger_than_the_credit_is_refused_before_any_call(self):
+        credit = self.credit_note()
+        before = len(self.emulator.log)
+        refund = self.pay(credit, amount=credit.amount_total + 50.0)
+        self.sync_all()
+        rec = self.payment_record(refund)
+        self.assertEqual(rec.state, "error")
+        self.assertIn("more than is open on credit note", rec.last_error)
+        self.assertEqual(len(self.emulator.log), before, "nothing sent")
+        self.assertIn("more than is open", credit.qxs_payment_sync_error)
+
+    def test_billing_user_refunds(self):
+        credit = self.credit_note()
+        refund = self.pay(credit.with_user(self.billing_user), amount=30.0, user=self.billing_user)
+        self.sync_all()
+        self.assertEqual(self.payment_record(refund).state, "synced")
+        self.assertEqual(len(self.payments()), 1)
