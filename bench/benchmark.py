@@ -17,7 +17,9 @@ to the in-process emulator as the addon's tests connect it:
 4. statuses back: P invoices are paid in the emulator, ``_cron_poll()`` runs once: calls, time,
    and whether the P invoices are paid in Odoo;
 5. recovery: new invoices are sent while the API answers a burst of 429 and 503; back-off waits
-   are skipped (the records are made due, as if the time had passed) and the retries counted.
+   are skipped (the records are made due, as if the time had passed) and the retries counted;
+6. payments (``bench/payments.py``): N' invoices sent, paid in Odoo in bulk (one payment each),
+   the payments sent, then unreconciled (deleted remotely): time and API calls per payment.
 
 Between phases the emulator's clock moves one minute on (a fresh per-minute rate window, as if
 the phases were a minute apart); a throttle inside a phase is waited for in real time.
@@ -32,6 +34,8 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+
+import payments as payments_phase  # bench/payments.py (the script's directory is on sys.path)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,6 +84,7 @@ def parse_args(argv=None):
     )
     p.add_argument("--paid", type=int, default=50, help="invoices paid remotely (50)")
     p.add_argument("--burst-invoices", type=int, default=60, help="invoices of the 429/503 run")
+    p.add_argument("--payments", type=int, default=300, help="payments per provider (300)")
     p.add_argument("--providers", default="qbo,xero", help="comma-separated (qbo,xero)")
     p.add_argument("--seed", type=int, default=7, help="random seed of the invoice contents")
     p.add_argument("--json", help="also write the results to this file")
@@ -426,6 +431,10 @@ class Bench:
                     "duplicates": len(numbers) - len(set(numbers)),
                 }
             )
+
+            # 6. payments out, then unreconciled ------------------------------------------------
+            if args.payments:
+                out["payments"] = payments_phase.run_payments(self, provider, emulator, log)
         finally:
             emulator.stop()
         return out
@@ -499,7 +508,7 @@ def table_rows(r):
             "429/503 burst: wall time, s (cron runs; back-off skipped)",
             f"{b['seconds']} ({b['cron_runs']}; {b['backoff_skipped_s']:.0f} s)",
         ),
-    ]
+    ] + payments_phase.table_rows(r)
 
 
 def markdown(results):
@@ -527,7 +536,12 @@ def markdown(results):
         if "skipped" in res:
             continue
         phases = ["create", "update", "poll", "burst"]
-        endpoints = sorted({e for p in phases for e in res[p]["calls"]})
+        calls = {p: res[p]["calls"] for p in phases}
+        if "payments" in res:
+            phases += ["payments", "unreconcile"]
+            calls["payments"] = res["payments"]["send"]["calls"]
+            calls["unreconcile"] = res["payments"]["unreconcile"]["calls"]
+        endpoints = sorted({e for p in phases for e in calls[p]})
         lines += [
             "",
             f"API calls per endpoint, {PROVIDERS[name]['label']}:",
@@ -536,7 +550,7 @@ def markdown(results):
             "|---|" + "---:|" * len(phases),
         ]
         for endpoint in endpoints:
-            counts = [str(res[p]["calls"].get(endpoint, 0)) for p in phases]
+            counts = [str(calls[p].get(endpoint, 0)) for p in phases]
             lines.append(f"| `{endpoint}` | " + " | ".join(counts) + " |")
     return "\n".join(lines)
 
@@ -556,6 +570,7 @@ def main(argv=None):
             "customers": args.customers,
             "paid": args.paid,
             "burst_invoices": args.burst_invoices,
+            "payments": args.payments,
             "seed": args.seed,
         },
         "providers": {},
@@ -607,7 +622,7 @@ def failed_checks(res):
         (not b["duplicates"], f"burst: {b['duplicates']} duplicates"),
         (b["faults_answered"] == b["faults_injected"], "burst: faults left unanswered"),
     ]
-    return [message for ok, message in checks if not ok]
+    return [message for ok, message in checks if not ok] + payments_phase.failed_checks(res)
 
 
 if __name__ == "__main__":

@@ -1987,18 +1987,35 @@ class XeroEmulator(Emulator):
             day = self._day(el.get("Date"))
         except Invalid as exc:
             errors += exc.messages
+        rate = None
+        foreign = doc["CurrencyCode"] != self.config["base_currency"]
+        if el.get("CurrencyRate") is not None and foreign:
+            try:  # the payment's own rate: only for documents in a foreign currency (spec)
+                rate = dec(el["CurrencyRate"], "CurrencyRate")
+            except Invalid as exc:
+                errors += exc.messages
+            if rate is not None and rate <= 0:
+                errors.append("The currency rate must be greater than zero.")  # ⚠ wording
         if errors:
             raise Invalid(*errors)
-        return self._record_payment(tid, kind, doc, account, amount, day, el.get("Reference"))
+        return self._record_payment(
+            tid, kind, doc, account, amount, day, el.get("Reference"), rate=rate
+        )
 
-    def _record_payment(self, tid, kind, doc, account, amount, day, reference=None):
+    def _record_payment(self, tid, kind, doc, account, amount, day, reference=None, rate=None):
         spec = DOCS[kind]
+        rate = Decimal(str(rate or doc.get("CurrencyRate") or 1))
+        bank_amount = amount
+        if doc["CurrencyCode"] != account.get("CurrencyCode", self.config["base_currency"]):
+            # A foreign-currency payment into a base-currency account: the rate is units of the
+            # document's currency per unit of base currency ⚠.
+            bank_amount = money(amount / rate)
         payment = {
             "PaymentID": str(uuid.uuid4()),
             "Date": ms_date(day),
             "Amount": float(amount),
-            "BankAmount": float(amount),
-            "CurrencyRate": doc.get("CurrencyRate", 1.0),
+            "BankAmount": float(bank_amount),
+            "CurrencyRate": float(rate),
             "Reference": reference or "",
             "IsReconciled": False,
             "Status": "AUTHORISED",

@@ -251,8 +251,10 @@ class AccountMove(models.Model):
             cash = sum(lines.mapped("amount_currency"))
         rate = None
         if currency != self.company_id.currency_id and lines:
-            rate = abs(sum(lines.mapped("balance"))) / abs(
-                sum(lines.mapped("amount_currency")) or 1
+            # Odoo's rate on the payment date (company currency per unit), not the ratio of the
+            # entry's amounts (rounded to the cent).
+            rate = currency._get_conversion_rate(
+                currency, self.company_id.currency_id, self.company_id, self.date
             )
         deposit = (self.journal_id.qxs_deposit_account or "").strip()
         if strict and kind != "credit" and connection.provider == "xero" and not deposit:

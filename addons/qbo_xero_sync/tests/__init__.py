@@ -3,6 +3,7 @@ from . import (
     test_campaign,
     test_engine_defects,
     test_http,
+    test_payment_currency,
     test_posting,
     test_qbo_auto_credit,
     test_qbo_cloudevents,

@@ -130,7 +130,8 @@ class XeroPaymentsMixin:
             amount=round(alloc["amount"], 2),
             date=values["date"],
             reference=values["number"][:255],
-            currency_rate=values.get("rate") or None,
+            # Xero's rate is units of the invoice's currency per unit of base currency.
+            currency_rate=round(1 / values["rate"], 6) if values.get("rate") else None,
         )
 
     def _send_payments(self, chunk):
