@@ -41,12 +41,13 @@ def main(argv=None):
             return 2
     elif not args.no_seed:
         emulator.seed()
-    emulator.start()
-    extra = {"state_file": str(sandbox.path)} if sandbox else {}
-    print(json.dumps({"provider": args.provider, **emulator.urls(), **extra}), flush=True)
+    # The handlers before the line that says it runs: a caller may stop it at once after.
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
     signal.signal(signal.SIGINT, lambda *a: stop.set())
+    emulator.start()
+    extra = {"state_file": str(sandbox.path)} if sandbox else {}
+    print(json.dumps({"provider": args.provider, **emulator.urls(), **extra}), flush=True)
     stop.wait()
     emulator.stop()
     if sandbox:
