@@ -10,9 +10,12 @@ AUTH = "auth"  # the connection must be re-authorised
 class SyncError(Exception):
     """A provider call failed. ``message`` is the provider's own text where there is one."""
 
-    def __init__(self, message, kind=USER, retry_after=None, code=None):
+    def __init__(self, message, kind=USER, retry_after=None, code=None, throttled=False):
         super().__init__(message)
         self.message = message
         self.kind = kind
         self.retry_after = retry_after
         self.code = code
+        # The provider's rate limit (429, a day's budget used up): not a failure of the record;
+        # it waits ``retry_after`` seconds and no attempt is counted.
+        self.throttled = throttled

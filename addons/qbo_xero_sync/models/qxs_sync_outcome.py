@@ -186,6 +186,17 @@ class QxsSyncOutcome(models.AbstractModel):
                 }
             )
             return
+        if exc.throttled:
+            # The provider's rate limit: the record waits what the provider says; it is not a
+            # failure of the record (a bulk run throttled for an hour must not end in errors).
+            self.write(
+                {
+                    "next_attempt": fields.Datetime.now()
+                    + timedelta(seconds=int(exc.retry_after or const.RETRY_DELAYS[0])),
+                    "last_error": _("%(msg)s (will retry automatically)", msg=exc.message),
+                }
+            )
+            return
         attempts = self.attempts + 1
         if exc.kind == GONE and self.remote_id and attempts < const.MAX_TRANSIENT_ATTEMPTS:
             # Deleted remotely while Odoo still wanted it there: drop the link and create it

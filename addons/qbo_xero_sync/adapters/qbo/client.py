@@ -271,6 +271,7 @@ class QboClientMixin:
                 kind=RETRY,
                 retry_after=int(headers.get("Retry-After") or const.QBO_THROTTLE_WAIT),
                 code=3001,
+                throttled=True,
             )
         if status >= 500 or (status == 0 and code == 10000):
             return SyncError(message, kind=RETRY, code=code)

@@ -143,6 +143,7 @@ class XeroClientMixin:
                 _("Xero's 60 calls per minute are used up; retrying in a minute."),
                 kind=RETRY,
                 retry_after=60,
+                throttled=True,
             )
         day = self._cache.get("day_remaining")
         if day is not None and day <= 0:
@@ -150,6 +151,7 @@ class XeroClientMixin:
                 _("Xero's daily limit of 5,000 calls is used up; retrying later."),
                 kind=RETRY,
                 retry_after=3600,
+                throttled=True,
             )
 
     def _sync_error(self, exc):
@@ -165,6 +167,7 @@ class XeroClientMixin:
                 kind=RETRY,
                 retry_after=retry_after,
                 code=429,
+                throttled=True,
             )
         if isinstance(exc, AccountingBadRequestException):
             return SyncError(self._bad_request_message(exc), kind=USER, code=400)

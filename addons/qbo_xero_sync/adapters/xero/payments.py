@@ -191,7 +191,7 @@ class XeroPaymentsMixin:
 
     def void_payments(self, jobs):
         outcome = Outcome()
-        for job in jobs:
+        for index, job in enumerate(jobs):
             if job.values and job.values.get("kind") == "credit":
                 outcome.results[job.key] = SyncError(
                     _(
@@ -214,6 +214,10 @@ class XeroPaymentsMixin:
             outcome.results[job.key] = error or Result(
                 remote_id=SEP.join(str(rid) for rid in remote_ids), remote_status="deleted"
             )
+            if error and error.throttled:
+                # One call per payment: the rest of the group waits too, without calling.
+                outcome.results.update(dict.fromkeys([j.key for j in jobs[index + 1 :]], error))
+                break
         outcome.limits = self.limits
         return outcome
 
