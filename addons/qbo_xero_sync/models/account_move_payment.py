@@ -210,10 +210,12 @@ class AccountMove(models.Model):
         waiting, allocations = [], []
         for doc, amount in self._qxs_allocated_documents():
             rec = doc._qxs_document_record()
+            # A document being read again (pending pull) is sent: waiting for it would wait
+            # for ever, as its read waits for this payment (_apply_remote_cash).
             sent = (
                 rec.connection_id == connection
                 and rec.remote_id
-                and rec.state in ("synced", "error")
+                and (rec.state in ("synced", "error") or rec.action == "pull")
                 and rec.remote_status not in ("voided", "deleted")
             )
             if not sent:
