@@ -3,6 +3,7 @@ from . import (
     test_campaign,
     test_engine_defects,
     test_http,
+    test_payment_sequences,
     test_posting,
     test_qbo_cloudevents,
     test_qbo_defects,
