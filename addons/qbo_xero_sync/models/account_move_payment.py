@@ -157,6 +157,38 @@ class AccountMove(models.Model):
                 }
             )
 
+    def _qxs_check_payments_removed(self, connection):
+        """A document is voided only once the payments and credits applied to it that are
+        being removed are gone remotely (the provider refuses to void a document with a
+        payment or credit applied): a SyncError "wait" while one of them is pending."""
+        self.ensure_one()
+        removing = (
+            self.env["qxs.sync.record"]
+            .sudo()
+            .search(
+                [
+                    ("connection_id", "=", connection.id),
+                    ("purpose", "=", "payment"),
+                    ("state", "=", "pending"),
+                    ("action", "=", "void"),
+                    "|",
+                    ("allocation_move_ids", "in", self.ids),
+                    ("payment_move_id", "=", self.id),
+                ]
+            )
+        )
+        if removing:
+            raise SyncError(
+                _(
+                    "Waits for the removal of %s first.",
+                    ", ".join(
+                        (r.payment_values or {}).get("number") or r.display_name for r in removing
+                    ),
+                ),
+                kind=RETRY,
+                code=WAIT,
+            )
+
     def _qxs_payment_snapshot(self, connection):
         """The payment's values as plain JSON (what a removal needs once the entry is gone)."""
         try:

@@ -397,6 +397,8 @@ class QxsSyncRecord(models.Model):
             # request id makes a retry of the same request safe).
             values["maybe_sent"] = bool(self.last_attempt_date) and not self.remote_id
             return values
+        if self.action == "void":
+            self.move_id._qxs_check_payments_removed(self.connection_id)
         return self.move_id._qxs_document_values(self.connection_id, strict=strict)
 
     def _provider_label(self):

@@ -36,12 +36,108 @@ class PaymentSequencesMixin(PaymentsMixin):
         self.assertAlmostEqual(self.remote_open(move), move.amount_total - 40.0, 2)
         self.assertAlmostEqual(move.amount_residual, move.amount_total - 40.0, 2)
 
+    def applied_credit(self):
+        """An invoice of 100 and a credit note of 30 applied to it in Odoo, all sent."""
+        move = self.invoice(amounts=(100.0,))
+        credit = self.invoice(amounts=(30.0,), move_type="out_refund")
+        (credit + move).line_ids.filtered(
+            lambda ln: ln.account_id.account_type == "asset_receivable"
+        ).reconcile()
+        self.settle()
+        rec = credit._qxs_payment_record(self.connection)
+        self.assertEqual((rec.state, rec.action), ("synced", "push"), rec.last_error)
+        self.assertAlmostEqual(self.remote_open(move), move.amount_residual, 2)
+        return move, credit, rec
+
+    def check_invoice_cancelled_with_a_payment_sent(self):
+        """An invoice paid in part from Odoo, then cancelled in Odoo: the payment is removed
+        remotely first, then the invoice is voided (the provider refuses to void a document
+        with a payment applied). Before the fix, the void went first and failed."""
+        move = self.invoice(amounts=(100.0,))
+        self.sync()
+        payment = self.pay(move, amount=40.0, user=self.billing_user)
+        self.settle()
+        rec = self.payment_record(payment)
+        self.assertEqual((rec.state, rec.action), ("synced", "push"), rec.last_error)
+        move.button_draft()
+        move.button_cancel()
+        self.settle()
+        doc = self.record(move)
+        self.assertEqual((rec.state, rec.action), ("synced", "void"), rec.last_error)
+        self.assertEqual((doc.state, doc.remote_status), ("synced", "voided"), doc.last_error)
+        self.assertEqual(self.live_payments(), [])
+
 
 @tagged("post_install", "-at_install")
 class TestPaymentSequencesQbo(PaymentSequencesMixin, QxsCase):
     # Odoo's loader takes the test methods a class defines itself.
     def test_payment_while_its_invoice_is_read_again(self):
         self.check_payment_while_its_invoice_is_read_again()
+
+    def test_invoice_cancelled_with_a_payment_sent(self):
+        self.check_invoice_cancelled_with_a_payment_sent()
+
+    def test_credit_note_cancelled_removes_its_application(self):
+        """A credit note applied to an invoice, cancelled in Odoo: the zero-amount payment
+        applying it is deleted, then the credit memo; the invoice is open again in
+        QuickBooks as in Odoo. Before the fix, the credit memo's removal went first and was
+        refused (credit applied)."""
+        move, credit, rec = self.applied_credit()
+        credit.button_draft()
+        credit.button_cancel()
+        self.settle()
+        doc = self.record(credit)
+        self.assertEqual((rec.state, rec.action), ("synced", "void"), rec.last_error)
+        # Deleted by Odoo (QuickBooks deletes credit memos), then read back as deleted.
+        self.assertEqual(doc.remote_status, "deleted", doc.last_error)
+        self.assertFalse(doc.last_error)
+        self.assertEqual(self.emulator.objects("CreditMemo"), [])
+        self.assertEqual(self.emulator.objects("Payment"), [])
+        self.assertAlmostEqual(self.remote_open(move), move.amount_total, 2)
+        self.assertAlmostEqual(move.amount_residual, move.amount_total, 2)
+
+    def test_credit_memo_voided_remotely_removes_its_application(self):
+        """A QuickBooks user voids a credit memo that Odoo applied to an invoice: Odoo cancels
+        the credit note and removes the zero-amount payment that applied it, so that the
+        invoice is open again on both sides. Before the fix, the payment stayed (campaign:
+        receivable_differs, QuickBooks 0.00 open, Odoo the whole invoice)."""
+        move, credit, rec = self.applied_credit()
+        self.emulator.void_credit_memo(self.record(credit).remote_id)
+        self.settle()
+        self.assertEqual(credit.state, "cancel")
+        self.assertEqual((rec.state, rec.action), ("synced", "void"), rec.last_error)
+        self.assertEqual(self.emulator.objects("Payment"), [])
+        self.assertAlmostEqual(self.remote_open(move), move.amount_total, 2)
+        self.assertAlmostEqual(move.amount_residual, move.amount_total, 2)
+
+    def test_payment_voided_remotely(self):
+        """A QuickBooks user voids a payment sent from Odoo (still listed on the invoice, its
+        amounts zeroed) and records one of their own: the record says "voided" with a note,
+        Odoo keeps its payment (the accountant's to decide), and the user's cash is registered.
+        Before the fix, the voided payment still counted as cash sent from Odoo, which hid the
+        user's payment."""
+        move = self.invoice(amounts=(100.0,))
+        self.sync()
+        payment = self.pay(move, amount=40.0, user=self.billing_user)
+        self.settle()
+        rec = self.payment_record(payment)
+        self.assertEqual(rec.state, "synced", rec.last_error)
+        self.emulator.void_document("Payment", rec.remote_id)
+        self.emulator.pay_invoice(self.record(move).remote_id, 30.0)
+        self.settle()
+        self.assertEqual((rec.state, rec.remote_status), ("remote_deleted", "voided"))
+        self.assertIn("voided in QuickBooks", payment.move_id.message_ids[:1].body)
+        self.assertIn(payment.state, ("in_process", "paid"))
+        registered = self.env["account.move"].search([("qxs_origin_document_id", "=", move.id)])
+        self.assertAlmostEqual(sum(registered.mapped("amount_total")), 30.0, 2)
+        self.assertAlmostEqual(move.amount_residual, move.amount_total - 70.0, 2)
+
+    def live_payments(self):
+        return [
+            p
+            for p in self.emulator.objects("Payment")
+            if not (p.get("PrivateNote") or "").startswith("Voided")
+        ]
 
     def remote_open(self, move):
         remote_id = self.record(move).remote_id
@@ -53,6 +149,26 @@ class TestPaymentSequencesXero(PaymentSequencesMixin, XeroMixin, QxsCase):
     # Odoo's loader takes the test methods a class defines itself.
     def test_payment_while_its_invoice_is_read_again(self):
         self.check_payment_while_its_invoice_is_read_again()
+
+    def test_invoice_cancelled_with_a_payment_sent(self):
+        self.check_invoice_cancelled_with_a_payment_sent()
+
+    def test_credit_note_cancelled_keeps_its_allocation_with_an_error(self):
+        """A credit note allocated in Xero, cancelled in Odoo: Xero cannot remove an
+        allocation through its API nor void an allocated credit note, so both records say
+        so (an error with the provider's message), and nothing is changed in Xero."""
+        move, credit, rec = self.applied_credit()
+        credit.button_draft()
+        credit.button_cancel()
+        self.settle()
+        doc = self.record(credit)
+        self.assertEqual(rec.state, "error")
+        self.assertIn("Xero keeps the allocation", rec.last_error)
+        self.assertEqual(doc.state, "error")
+        self.assertIn("allocated", doc.last_error)
+
+    def live_payments(self):
+        return [p for p in self.emulator.objects("Payments") if p.get("Status") != "DELETED"]
 
     def setUp(self):
         super().setUp()
