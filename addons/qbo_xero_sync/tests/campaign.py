@@ -28,10 +28,12 @@ Choices (each also stated where it is made):
   ``apply_credit`` (a credit note's open credit added to an invoice) and the provider user's
   ``remote_unpay`` (a payment deleted, or voided in QuickBooks: theirs or one sent from Odoo).
   ``refund`` (cash paid back against a credit note) has weight 0 until refunds are sent.
-  Faults target payment pushes too (``target="payment"``). A QuickBooks payment *voided*
-  remotely (amounts zeroed, still listed) is not generated: the status back still counts an
-  exported payment voided there as the provider's cash (open finding, issue 13's report);
-  ``remote_unpay how="void"`` replays it.
+  Faults target payment pushes too (``target="payment"``). A QuickBooks payment is deleted or
+  *voided* remotely (amounts zeroed, still listed on the invoice); one sent from Odoo is then
+  "Deleted remotely" (remote status "voided"), left out with the documents it allocates.
+* Odoo gives a cancelled payment's number (its entry deleted) to the next payment: a remote
+  payment claimed by a record (its remote id) is never counted under another record of the
+  same number (``check_payments``).
 * A document in state "error" with a message, "skipped" with a reason, or "remote_deleted"
   (the documented "Deleted remotely" state, which says to post it again) is an acceptable
   outcome; a document pending after a quiet point is not (except while its connection waits for
@@ -213,9 +215,8 @@ def generate(rng, steps, provider):
         elif op == "remote_pay":
             actions.append({"op": "remote_pay", "doc": rng.choice(invoices), "fraction": fraction})
         elif op == "remote_unpay":
-            # Deleted: a QuickBooks payment voided remotely is not generated yet (see the
-            # module docstring); do_remote_unpay still takes how="void".
-            how = "delete"
+            # QuickBooks: deleted or voided (Xero deletes payments only).
+            how = rng.choice(("delete", "void")) if provider == "qbo" else "delete"
             actions.append(
                 {"op": op, "doc": rng.choice(invoices), "pick": rng.randrange(4), "how": how}
             )
@@ -1340,6 +1341,14 @@ class Campaign:
             .sudo()
             .search([("connection_id", "=", self.connection.id), ("purpose", "=", "payment")])
         )
+        # Remote payments claimed by a record: Odoo may give a cancelled payment's number
+        # (its entry deleted) to the next payment, so a number alone does not name a record.
+        claimed = {
+            rid: rec.id
+            for rec in recs
+            for rid in (rec.remote_id or "").split(",")
+            if rid and rec.remote_status not in ("voided", "deleted")
+        }
         for rec in recs:
             values = rec.payment_values or {}
             kind, number = values.get("kind"), values.get("number") or ""
@@ -1359,11 +1368,13 @@ class Campaign:
             elif rec.state == "synced":
                 clean = True
                 if kind == "payment":
-                    clean = self.check_payment_remote(rec, number, remote, label)
+                    clean = self.check_payment_remote(rec, number, remote, label, claimed)
             if not clean:
                 self.totals[f"payments left out {rec.state}"] += 1
+                # move.ids: a cancelled payment's entry may be gone (no id: never "False", which
+                # would leave out every line without an origin document).
                 move = rec.payment_move_id
-                out |= {move.id} | set(rec.allocation_move_ids.ids)
+                out |= set(move.ids) | set(rec.allocation_move_ids.ids)
                 if move.exists() and move.state == "posted":
                     out |= {doc.id for doc, _amount in move._qxs_allocated_documents()}
             else:
@@ -1376,10 +1387,16 @@ class Campaign:
                     self.violate("payment_not_queued", f"{key} {move.name}: never queued")
         return out
 
-    def check_payment_remote(self, rec, number, remote, label):
-        """A synced cash payment: what the provider has under its number (True: clean)."""
-        have = remote.get(number[:21] if self.provider == "qbo" else number, [])
-        ids = [o["Id" if self.provider == "qbo" else "PaymentID"] for o in have]
+    def check_payment_remote(self, rec, number, remote, label, claimed):
+        """A synced cash payment: what the provider has under its number and no other record
+        claims (True: clean)."""
+        field = "Id" if self.provider == "qbo" else "PaymentID"
+        have = [
+            o
+            for o in remote.get(number[:21] if self.provider == "qbo" else number, [])
+            if claimed.get(o[field], rec.id) == rec.id
+        ]
+        ids = [o[field] for o in have]
         if self.provider == "qbo":
             live = [o for o in have if not (o.get("PrivateNote") or "").startswith("Voided")]
         else:
