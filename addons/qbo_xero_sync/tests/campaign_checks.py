@@ -306,6 +306,34 @@ class CampaignChecks:
         obj = next((o for o in self.emulator.objects("Payment") if o["Id"] == rec.remote_id), None)
         return float(obj.get("UnappliedAmt") or 0.0) if obj else None
 
+    def move_of(self, key):
+        return self.env["account.move"].browse(self.docs[key])
+
+    def remote_credit_links(self):
+        """{((move type, remote id) of an invoice, (move type, remote id) of a credit note)} of
+        the credits applied by the provider's user (QuickBooks: a Payment not sent from Odoo
+        linking both; Xero: the credit notes' allocations, the addon's included)."""
+        links = set()
+        if self.provider == "qbo":
+            for pay in self.emulator.objects("Payment"):
+                if (pay.get("PrivateNote") or "").startswith("Odoo "):
+                    continue
+                txns = [
+                    (li.get("LinkedTxn") or [{}])[0]
+                    for li in pay.get("Line", [])
+                    if float(li.get("Amount") or 0) > 0
+                ]
+                invoices = [t["TxnId"] for t in txns if t.get("TxnType") == "Invoice"]
+                notes = [t["TxnId"] for t in txns if t.get("TxnType") == "CreditMemo"]
+                links |= {(("out_invoice", i), ("out_refund", n)) for i in invoices for n in notes}
+            return links
+        for note in self.emulator.objects("CreditNotes"):
+            for alloc in note.get("Allocations") or []:
+                invoice = (alloc.get("Invoice") or {}).get("InvoiceID")
+                if invoice:
+                    links.add((("out_invoice", invoice), ("out_refund", note["CreditNoteID"])))
+        return links
+
     def check_receivable(self, customer, keys, left_out, units_out):
         """The customer's open receivable is equal in Odoo and in the provider, over what
         synced cleanly. Odoo: the residuals of its posted receivable lines (invoices, credit
@@ -315,13 +343,32 @@ class CampaignChecks:
 
         Left out on both sides, each counted: documents not clean (``check_document``), payment
         units not clean (``check_payments``) with the documents they allocate, payments the
-        addon registered for a document left out, and the unapplied cash of an Odoo payment
-        that the provider does not have by design (a payment with nothing allocated is removed
-        remotely; a Xero payment pays one invoice: only the allocated cash is sent)."""
+        addon registered for a document left out, documents linked to one left out by a credit
+        applied by the provider's user (``remote_credit_links``: Odoo does not mirror those, so
+        each side shows it on the other document only), and the unapplied cash of an Odoo
+        payment that the provider does not have by design (a payment with nothing allocated is
+        removed remotely; a Xero payment pays one invoice: only the allocated cash is sent)."""
         partner = self.partners[customer]
         # A document allocated by a payment unit left out is left out with it.
         left_out = left_out + [k for k in keys if self.docs[k] in units_out]
         keys = [k for k in keys if self.docs[k] not in units_out]
+        links = self.remote_credit_links()
+        remote_ids = {
+            k: {
+                (self.move_of(k).move_type, self.remote_id(o))
+                for o in self.remote_docs(self.move_of(k), live_only=False)
+            }
+            for k in keys + left_out
+        }
+        changed = True
+        while changed:
+            out_ids = {rid for k in left_out for rid in remote_ids[k]}
+            linked = {b for a, b in links if a in out_ids} | {a for a, b in links if b in out_ids}
+            moved = [k for k in keys if remote_ids[k] & linked]
+            changed = bool(moved)
+            self.totals["documents left out by a remote credit"] += len(moved)
+            left_out += moved
+            keys = [k for k in keys if k not in moved]
         ids_out = {self.docs[k] for k in left_out} | units_out
         ids_in = {self.docs[k] for k in keys}
         lines = (
