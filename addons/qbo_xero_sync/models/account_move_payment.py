@@ -158,9 +158,10 @@ class AccountMove(models.Model):
             )
 
     def _qxs_check_payments_removed(self, connection):
-        """A document is voided only once the payments and credits applied to it that are
-        being removed are gone remotely (the provider refuses to void a document with a
-        payment or credit applied): a SyncError "wait" while one of them is pending."""
+        """A document is voided (or updated) only once the payments and credits applied to it
+        that are being removed are gone remotely (no provider voids a document with a payment
+        or credit applied; Xero does not edit one): a SyncError "wait" while one of them is
+        pending."""
         self.ensure_one()
         removing = (
             self.env["qxs.sync.record"]

@@ -49,6 +49,52 @@ class PaymentSequencesMixin(PaymentsMixin):
         self.assertAlmostEqual(self.remote_open(move), move.amount_residual, 2)
         return move, credit, rec
 
+    def check_payment_sent_by_a_lost_commit(self):
+        """A worker sends a payment, the provider creates it, then the worker dies before its
+        commit: Odoo does not know it was tried. The next run sends it in another batch (so
+        with another request id): the provider refuses the second copy (more than the amount
+        due) and the payment it has under that number, customer and amount is taken. Before
+        the fix, the record stayed in error and the poll took that payment for cash received
+        by the provider (campaign: payment_double_counted)."""
+        first, second = self.invoice(amounts=(100.0,)), self.invoice(amounts=(100.0,))
+        self.sync()
+        payment = self.pay(first, amount=90.0, user=self.billing_user)
+        savepoint = self.env.cr.savepoint()
+        self.sync()
+        savepoint.rollback()
+        savepoint.close(rollback=False)
+        self.env.invalidate_all()
+        rec = self.payment_record(payment)
+        self.assertFalse(rec.remote_id)
+        self.assertEqual(len(self.live_payments()), 1)
+        self.pay(second, amount=50.0, user=self.billing_user)
+        self.settle()
+        self.assertEqual((rec.state, rec.action), ("synced", "push"), rec.last_error)
+        self.assertEqual(len(self.live_payments()), 2)
+        self.assertFalse(
+            self.env["account.move"].search([("qxs_origin_document_id", "in", first.ids)])
+        )
+        self.assertAlmostEqual(self.remote_open(first), first.amount_residual, 2)
+
+    def check_invoice_changed_after_its_payment_is_removed(self):
+        """An invoice paid from Odoo is reset to draft (its payment unreconciled), changed and
+        posted again: the payment is removed remotely first, then the invoice is updated
+        (Xero refuses to edit an invoice with a payment). Before the fix, the update went
+        first and failed."""
+        move = self.invoice(amounts=(100.0,))
+        self.sync()
+        payment = self.pay(move, user=self.billing_user)
+        self.settle()
+        move.button_draft()
+        move.invoice_line_ids[:1].price_unit = 80.0
+        move.action_post()
+        self.settle()
+        doc, rec = self.record(move), self.payment_record(payment)
+        self.assertEqual((rec.state, rec.action), ("synced", "void"), rec.last_error)
+        self.assertEqual(doc.state, "synced", doc.last_error)
+        self.assertEqual(self.live_payments(), [])
+        self.assertAlmostEqual(self.remote_open(move), move.amount_total, 2)
+
     def check_invoice_cancelled_with_a_payment_sent(self):
         """An invoice paid in part from Odoo, then cancelled in Odoo: the payment is removed
         remotely first, then the invoice is voided (the provider refuses to void a document
@@ -76,6 +122,12 @@ class TestPaymentSequencesQbo(PaymentSequencesMixin, QxsCase):
 
     def test_invoice_cancelled_with_a_payment_sent(self):
         self.check_invoice_cancelled_with_a_payment_sent()
+
+    def test_payment_sent_by_a_lost_commit(self):
+        self.check_payment_sent_by_a_lost_commit()
+
+    def test_invoice_changed_after_its_payment_is_removed(self):
+        self.check_invoice_changed_after_its_payment_is_removed()
 
     def test_credit_note_cancelled_removes_its_application(self):
         """A credit note applied to an invoice, cancelled in Odoo: the zero-amount payment
@@ -153,6 +205,12 @@ class TestPaymentSequencesXero(PaymentSequencesMixin, XeroMixin, QxsCase):
     def test_invoice_cancelled_with_a_payment_sent(self):
         self.check_invoice_cancelled_with_a_payment_sent()
 
+    def test_payment_sent_by_a_lost_commit(self):
+        self.check_payment_sent_by_a_lost_commit()
+
+    def test_invoice_changed_after_its_payment_is_removed(self):
+        self.check_invoice_changed_after_its_payment_is_removed()
+
     def test_credit_note_cancelled_keeps_its_allocation_with_an_error(self):
         """A credit note allocated in Xero, cancelled in Odoo: Xero cannot remove an
         allocation through its API nor void an allocated credit note, so both records say
@@ -166,6 +224,23 @@ class TestPaymentSequencesXero(PaymentSequencesMixin, XeroMixin, QxsCase):
         self.assertIn("Xero keeps the allocation", rec.last_error)
         self.assertEqual(doc.state, "error")
         self.assertIn("allocated", doc.last_error)
+
+    def test_credit_refused_by_xero_is_an_error(self):
+        """A credit note applied in Odoo to an invoice that Xero shows paid: Xero refuses the
+        allocation (an element with its errors, answered 200): the record is in error with
+        Xero's message. Before the fix, it was "synced" without the allocation (campaign:
+        receivable_differs)."""
+        move = self.invoice(amounts=(100.0,))
+        self.sync()
+        self.emulator.pay_invoice(self.record(move).remote_id)
+        credit = self.invoice(amounts=(30.0,), move_type="out_refund")
+        (credit + move).line_ids.filtered(
+            lambda ln: ln.account_id.account_type == "asset_receivable"
+        ).reconcile()
+        self.sync_all()
+        rec = credit._qxs_payment_record(self.connection)
+        self.assertEqual(rec.state, "error")
+        self.assertIn("Xero:", rec.last_error)
 
     def live_payments(self):
         return [p for p in self.emulator.objects("Payments") if p.get("Status") != "DELETED"]
