@@ -64,6 +64,9 @@ Choices (each also stated where it is made):
   group, ``lost_commit`` a worker that died after the provider applied its writes.
 * Xero deletes only DRAFT or SUBMITTED documents: ``remote_delete`` of a sent (AUTHORISED)
   Xero document is refused by the emulator, a no-op.
+* ``remote_allocate`` applies a credit note to an invoice of the same customer only (the
+  providers' screens offer only those; QuickBooks refuses others, the Xero emulator does not
+  check it): otherwise a no-op.
 * Remote cash is what the campaign's provider-side payments put there (its own ledger, per
   document): a QuickBooks payment of TotalAmt 0 that applies a credit memo to an invoice, or a
   Xero allocation, is not cash.

@@ -370,6 +370,8 @@ class CampaignActions:
             return False
         if invoice.move_type != "out_invoice":
             return False
+        if credit.commercial_partner_id != invoice.commercial_partner_id:
+            return False  # a credit note applies to its own customer's invoices only
         left = self.remote_open(note) if self.provider == "qbo" else note["RemainingCredit"]
         amount = round(min(float(left), self.remote_open(inv)) * action["fraction"], 2)
         if amount <= 0:

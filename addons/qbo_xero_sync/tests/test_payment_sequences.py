@@ -242,6 +242,28 @@ class TestPaymentSequencesXero(PaymentSequencesMixin, XeroMixin, QxsCase):
         self.assertEqual(rec.state, "error")
         self.assertIn("Xero:", rec.last_error)
 
+    def test_payment_of_two_invoices_refused_for_one(self):
+        """One Odoo payment of two invoices, one of which Xero shows paid in part: Xero takes
+        the payment of the other and refuses this one (more than the amount due). All or
+        nothing: the payment made is removed, the record is in error. Before the fix, Xero kept
+        a payment no record knew, which the poll took for the provider's own cash (campaign:
+        payment_double_counted)."""
+        first, second = self.invoice(amounts=(100.0,)), self.invoice(amounts=(100.0,))
+        self.sync()
+        self.emulator.pay_invoice(self.record(first).remote_id, 10.0)
+        payment = self.pay(first + second, user=self.billing_user)
+        self.sync_all()
+        rec = self.payment_record(payment)
+        self.assertEqual(rec.state, "error")
+        self.assertEqual(self.live_payments_of_odoo(), [])
+        self.poll()
+        self.assertFalse(
+            self.env["account.move"].search([("qxs_origin_document_id", "=", second.id)])
+        )
+
+    def live_payments_of_odoo(self):
+        return [p for p in self.live_payments() if p.get("Reference")]
+
     def live_payments(self):
         return [p for p in self.emulator.objects("Payments") if p.get("Status") != "DELETED"]
 

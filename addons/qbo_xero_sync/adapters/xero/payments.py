@@ -92,6 +92,10 @@ class XeroPaymentsMixin:
         self._adopt_refused(jobs, ids, outcome, stale)
         for job in jobs:
             if job.key in outcome.results:
+                # All or nothing: the payments made for its other invoices are removed (else
+                # Xero keeps cash that no record knows, taken back for the provider's own).
+                made = [ids.get((job.key, n)) for n in range(len(job.values["allocations"]))]
+                self._delete_all(job, [rid for rid in made if rid])
                 continue
             remote = [ids[(job.key, n)] for n in range(len(job.values["allocations"]))]
             outcome.results[job.key] = Result(
