@@ -171,13 +171,27 @@ class AccountMove(models.Model):
                     ("connection_id", "=", connection.id),
                     ("purpose", "=", "payment"),
                     ("state", "=", "pending"),
-                    ("action", "=", "void"),
+                    ("action", "in", ("push", "void")),
                     "|",
                     ("allocation_move_ids", "in", self.ids),
                     ("payment_move_id", "=", self.id),
                 ]
             )
         )
+
+        def removes_it(rec):
+            """The provider's copy pays this document, the next write of it no longer will
+            (a push that still pays it is not waited for: it may wait for this document)."""
+            unit = rec.payment_move_id
+            if unit == self:
+                return rec.action == "void"
+            if str(self.id) not in (rec.payment_allocations or {}):
+                return False
+            if rec.action == "void" or not unit.exists() or unit.state != "posted":
+                return True
+            return self not in [doc for doc, _amount in unit._qxs_allocated_documents()]
+
+        removing = removing.filtered(removes_it)
         if removing:
             raise SyncError(
                 _(

@@ -216,6 +216,8 @@ class QxsStatusBack(models.AbstractModel):
                 continue
             if rec.state not in ("synced", "error") or rec.remote_status in ("voided", "deleted"):
                 continue
+            if str(move.id) not in (rec.payment_allocations or {}):
+                continue  # the provider's copy no longer pays it (changed in Odoo): not deleted
             ids = set(rec.remote_id.split(const.XERO_REMOTE_ID_SEP))
             if ids & voided and rec.state == "synced" and rec.action == "push":
                 # Voided there: no longer the customer's cash there, nor counted as such.

@@ -64,6 +64,8 @@ Choices (each also stated where it is made):
   group, ``lost_commit`` a worker that died after the provider applied its writes.
 * Xero deletes only DRAFT or SUBMITTED documents: ``remote_delete`` of a sent (AUTHORISED)
   Xero document is refused by the emulator, a no-op.
+* Cash the addon registered for a document voided remotely since is left out of the
+  receivable (counted): QuickBooks keeps it as unapplied credit, its emulator does not model it.
 * ``remote_allocate`` applies a credit note to an invoice of the same customer only (the
   providers' screens offer only those; QuickBooks refuses others, the Xero emulator does not
   check it): otherwise a no-op.
@@ -424,6 +426,17 @@ class Campaign(CampaignActions, CampaignChecks):
                 f"res={move.amount_residual:.2f} | rec {rec.state}/{rec.action} "
                 f"{rec.remote_id} {rec.remote_status} paid={rec.remote_paid_amount} "
                 f"err={(rec.last_error or '')[:120]!r} | remote {remote}"
+            )
+        for rec in (
+            self.env["qxs.sync.record"]
+            .sudo()
+            .search([("connection_id", "=", self.connection.id), ("purpose", "=", "payment")])
+        ):
+            values = rec.payment_values or {}
+            emit(
+                f"      payment {values.get('number')} ({values.get('kind')}) rec "
+                f"{rec.state}/{rec.action} {rec.remote_id} {rec.remote_status} "
+                f"err={(rec.last_error or '')[:100]!r}"
             )
         for violation in self.violations:
             emit(f"      violation: {violation}")

@@ -95,6 +95,30 @@ class PaymentSequencesMixin(PaymentsMixin):
         self.assertEqual(self.live_payments(), [])
         self.assertAlmostEqual(self.remote_open(move), move.amount_total, 2)
 
+    def check_payment_changed_is_not_deleted_remotely(self):
+        """One payment of two invoices; one of them is reset to draft and posted again (its
+        reconciliation removed): the payment is updated to pay the other only, and reading the
+        first one back (which no longer lists it) does not mark it "Deleted remotely". Before
+        the fix, it did, and the payment was counted as the provider's cash (campaign:
+        duplicate_payment)."""
+        first, second = self.invoice(amounts=(100.0,)), self.invoice(amounts=(100.0,))
+        self.sync()
+        payment = self.pay(first + second, user=self.billing_user)
+        self.settle()
+        rec = self.payment_record(payment)
+        self.assertEqual(rec.state, "synced", rec.last_error)
+        first.button_draft()
+        first.action_post()
+        self.settle()
+        doc = self.record(first)
+        self.env["qxs.sync.record"]._enqueue_pull(self.connection, [(doc._kind(), doc.remote_id)])
+        self.settle()
+        self.assertEqual((rec.state, rec.action), ("synced", "push"), rec.last_error)
+        self.assertEqual(doc.state, "synced", doc.last_error)
+        self.assertEqual(len(self.live_payments()), 1)
+        self.assertAlmostEqual(self.remote_open(first), first.amount_residual, 2)
+        self.assertAlmostEqual(self.remote_open(second), second.amount_residual, 2)
+
     def check_invoice_cancelled_with_a_payment_sent(self):
         """An invoice paid in part from Odoo, then cancelled in Odoo: the payment is removed
         remotely first, then the invoice is voided (the provider refuses to void a document
@@ -125,6 +149,9 @@ class TestPaymentSequencesQbo(PaymentSequencesMixin, QxsCase):
 
     def test_payment_sent_by_a_lost_commit(self):
         self.check_payment_sent_by_a_lost_commit()
+
+    def test_payment_changed_is_not_deleted_remotely(self):
+        self.check_payment_changed_is_not_deleted_remotely()
 
     def test_invoice_changed_after_its_payment_is_removed(self):
         self.check_invoice_changed_after_its_payment_is_removed()
@@ -207,6 +234,9 @@ class TestPaymentSequencesXero(PaymentSequencesMixin, XeroMixin, QxsCase):
 
     def test_payment_sent_by_a_lost_commit(self):
         self.check_payment_sent_by_a_lost_commit()
+
+    def test_payment_changed_is_not_deleted_remotely(self):
+        self.check_payment_changed_is_not_deleted_remotely()
 
     def test_invoice_changed_after_its_payment_is_removed(self):
         self.check_invoice_changed_after_its_payment_is_removed()
