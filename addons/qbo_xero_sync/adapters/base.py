@@ -47,6 +47,8 @@ class RemoteState:
     # Ids of the provider's payments on the document (None: not known): a payment sent from
     # Odoo that is no longer listed was deleted there.
     payment_ids: tuple = None
+    # Ids of those payments voided there (QuickBooks: still listed, amounts zeroed).
+    voided_payment_ids: tuple = ()
 
 
 @dataclasses.dataclass

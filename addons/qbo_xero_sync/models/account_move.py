@@ -145,6 +145,11 @@ class AccountMove(models.Model):
         if self.state != "posted":
             return
         move = self.with_context(qxs_from_remote=True)
+        # The units reconciled with it (payments, credit notes applied, itself when a credit
+        # note) lose that allocation: the provider still has it (e.g. the zero-amount
+        # QuickBooks payment applying a voided credit memo), so they are queued as usual.
+        units = self | self.line_ids.matched_debit_ids.debit_move_id.move_id
+        units |= self.line_ids.matched_credit_ids.credit_move_id.move_id
         try:
             with self.env.cr.savepoint():
                 move.button_draft()
@@ -158,6 +163,7 @@ class AccountMove(models.Model):
                 )
             )
             return
+        units.exists().with_context(qxs_from_remote=False)._qxs_enqueue_payments()
         self.message_post(body=_("Voided in %s: the invoice is cancelled.", provider))
 
     def _qxs_apply_remote_payment(self, remote, registered, connection, remote_number, paid=None):

@@ -157,6 +157,53 @@ class AccountMove(models.Model):
                 }
             )
 
+    def _qxs_check_payments_removed(self, connection):
+        """A document is voided (or updated) only once the payments and credits applied to it
+        that are being removed are gone remotely (no provider voids a document with a payment
+        or credit applied; Xero does not edit one): a SyncError "wait" while one of them is
+        pending."""
+        self.ensure_one()
+        removing = (
+            self.env["qxs.sync.record"]
+            .sudo()
+            .search(
+                [
+                    ("connection_id", "=", connection.id),
+                    ("purpose", "=", "payment"),
+                    ("state", "=", "pending"),
+                    ("action", "in", ("push", "void")),
+                    "|",
+                    ("allocation_move_ids", "in", self.ids),
+                    ("payment_move_id", "=", self.id),
+                ]
+            )
+        )
+
+        def removes_it(rec):
+            """The provider's copy pays this document, the next write of it no longer will
+            (a push that still pays it is not waited for: it may wait for this document)."""
+            unit = rec.payment_move_id
+            if unit == self:
+                return rec.action == "void"
+            if str(self.id) not in (rec.payment_allocations or {}):
+                return False
+            if rec.action == "void" or not unit.exists() or unit.state != "posted":
+                return True
+            return self not in [doc for doc, _amount in unit._qxs_allocated_documents()]
+
+        removing = removing.filtered(removes_it)
+        if removing:
+            raise SyncError(
+                _(
+                    "Waits for the removal of %s first.",
+                    ", ".join(
+                        (r.payment_values or {}).get("number") or r.display_name for r in removing
+                    ),
+                ),
+                kind=RETRY,
+                code=WAIT,
+            )
+
     def _qxs_payment_snapshot(self, connection):
         """The payment's values as plain JSON (what a removal needs once the entry is gone)."""
         try:
@@ -205,10 +252,12 @@ class AccountMove(models.Model):
         waiting, allocations = [], []
         for doc, amount in self._qxs_allocated_documents():
             rec = doc._qxs_document_record()
+            # A document being read again (pending pull) is sent: waiting for it would wait
+            # for ever, as its read waits for this payment (_apply_remote_cash).
             sent = (
                 rec.connection_id == connection
                 and rec.remote_id
-                and rec.state in ("synced", "error")
+                and (rec.state in ("synced", "error") or rec.action == "pull")
                 and rec.remote_status not in ("voided", "deleted")
             )
             if not sent:

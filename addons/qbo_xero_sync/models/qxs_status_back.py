@@ -211,13 +211,28 @@ class QxsStatusBack(models.AbstractModel):
         )
         waiting = any(r.state == "pending" and r.action in ("push", "void") for r in cash)
         listed = set(remote.payment_ids) if remote.payment_ids is not None else None
+        voided = set(remote.voided_payment_ids or ())
         exported = 0.0
         for rec in cash:
             if not rec.remote_id:
                 continue
             if rec.state not in ("synced", "error") or rec.remote_status in ("voided", "deleted"):
                 continue
+            if str(move.id) not in (rec.payment_allocations or {}):
+                continue  # the provider's copy no longer pays it (changed in Odoo): not deleted
             ids = set(rec.remote_id.split(const.XERO_REMOTE_ID_SEP))
+            if ids & voided and rec.state == "synced" and rec.action == "push":
+                # Voided there: no longer the customer's cash there, nor counted as such.
+                rec._mark_deleted(
+                    _(
+                        "This payment was voided in %s. Odoo keeps it: it is the "
+                        "accountant's to decide whether to cancel it here, or to reconcile it "
+                        "again to send it anew.",
+                        self._provider_label(),
+                    ),
+                    status="voided",
+                )
+                continue
             if listed is not None and not ids & listed and rec.state == "synced":
                 rec._mark_deleted(
                     _(

@@ -245,11 +245,13 @@ class QxsSyncOutcome(models.AbstractModel):
         if not noted:
             self._note_failure(exc.message)
 
-    def _mark_deleted(self, note):
+    def _mark_deleted(self, note, status="deleted"):
+        """Gone remotely (``status``: "deleted", or "voided" for a payment voided there): the
+        link is dropped, the note says what to do."""
         self.write(
             {
                 "state": "remote_deleted",
-                "remote_status": "deleted",
+                "remote_status": status,
                 "remote_id": False,
                 "sync_token": False,
                 "generation": self.generation + 1,

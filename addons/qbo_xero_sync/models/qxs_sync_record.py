@@ -400,6 +400,10 @@ class QxsSyncRecord(models.Model):
             # request id makes a retry of the same request safe).
             values["maybe_sent"] = bool(self.last_attempt_date) and not self.remote_id
             return values
+        if self.action == "void" or (self.action == "push" and self.remote_id):
+            # Voided or updated once its payments being removed are gone (Xero refuses to edit
+            # a document with a payment; no provider voids one).
+            self.move_id._qxs_check_payments_removed(self.connection_id)
         return self.move_id._qxs_document_values(self.connection_id, strict=strict)
 
     def _provider_label(self):

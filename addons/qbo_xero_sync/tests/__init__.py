@@ -4,6 +4,7 @@ from . import (
     test_engine_defects,
     test_http,
     test_payment_currency,
+    test_payment_sequences,
     test_posting,
     test_qbo_auto_credit,
     test_qbo_cloudevents,

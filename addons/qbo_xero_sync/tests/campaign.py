@@ -19,12 +19,24 @@ Used by ``test_campaign.py`` (one test class per provider) and by ``bash setup/b
    state inside a rolled-back savepoint, the emulator reset and seeded, fresh tokens) and reports
    the seed, the number of steps and the reduced sequence, one action per line.
 
+The actions are in ``campaign_actions.py`` (Odoo and provider users), the invariants in
+``campaign_checks.py``; this module generates, runs (faults, crons, quiet points) and shrinks.
+
 Choices (each also stated where it is made):
 
-* Odoo-side payments (``odoo_pay``) are not sent to the provider yet (a later issue): they are
-  only made for the *cash customer* (customer index 2), which is kept out of the receivable
-  invariant; the no-double-count invariant still covers it. ``unreconcile`` only acts on those
-  Odoo-side payments.
+* Odoo payments are sent: every customer's invoices get them (``odoo_pay`` one invoice,
+  ``odoo_pay_multi`` one payment for several invoices of a customer, full or partial, by the
+  action's user: billing or accountant), ``unreconcile`` (accountant), ``cancel_payment``
+  (reset to draft, cancel), ``repost_payment`` (reset to draft, post, reconcile again),
+  ``apply_credit`` (a credit note's open credit added to an invoice) and the provider user's
+  ``remote_unpay`` (a payment deleted, or voided in QuickBooks: theirs or one sent from Odoo).
+  ``refund`` (cash paid back against a credit note) has weight 0 until refunds are sent.
+  Faults target payment pushes too (``target="payment"``). A QuickBooks payment is deleted or
+  *voided* remotely (amounts zeroed, still listed on the invoice); one sent from Odoo is then
+  "Deleted remotely" (remote status "voided"), left out with the documents it allocates.
+* Odoo gives a cancelled payment's number (its entry deleted) to the next payment: a remote
+  payment claimed by a record (its remote id) is never counted under another record of the
+  same number (``check_payments``).
 * A document in state "error" with a message, "skipped" with a reason, or "remote_deleted"
   (the documented "Deleted remotely" state, which says to post it again) is an acceptable
   outcome; a document pending after a quiet point is not (except while its connection waits for
@@ -35,16 +47,28 @@ Choices (each also stated where it is made):
 * QuickBooks computes US sales tax on the document total: the QuickBooks company rounds taxes
   globally (as the benchmark does) so that totals agree to the cent; a total difference the
   product flags itself (``total_mismatch``, the banner) of at most 5 cents is tolerated.
-* The receivable invariant compares, per customer and at every quiet point, the documents that
-  synced cleanly (posted and synced to exactly one live remote document with an equal total, or
-  cancelled and not live remotely); the others (in error, skipped, deleted remotely) are left
-  out on both sides with their own amounts (balances, not residuals: see
-  ``Campaign.check_receivable``). How many were compared and left out is printed.
+* The receivable invariant compares, per customer and at every quiet point, the customer's open
+  receivable: in Odoo the residuals of its posted receivable lines (invoices, credit notes,
+  payments, unapplied credit), in the provider the open balances of the live remote documents
+  minus the unapplied cash of payments (``Campaign.check_receivable``). Left out on both sides,
+  counted and printed: documents not clean (in error with a message, skipped with a reason,
+  deleted remotely), payment records not clean (the same states, or waiting with the message
+  "Waits for ... to be sent first" for a document in error) with the documents they allocate,
+  and the unapplied cash of an Odoo payment that the provider does not have by design (nothing
+  allocated: removed remotely; Xero: a payment pays one invoice, only allocations are sent).
+* A synced payment is on the provider once under its number (QuickBooks: one Payment; Xero: one
+  Payment per invoice); a removed one is gone (``duplicate_payment``,
+  ``payment_not_live_remotely``).
 * Two workers are not run at once here (a TransactionCase has one cursor; real concurrent
   workers are tests/test_concurrency.py): ``sync_one`` is a cron run that stops after one
   group, ``lost_commit`` a worker that died after the provider applied its writes.
 * Xero deletes only DRAFT or SUBMITTED documents: ``remote_delete`` of a sent (AUTHORISED)
   Xero document is refused by the emulator, a no-op.
+* Cash the addon registered for a document voided remotely since is left out of the
+  receivable (counted): QuickBooks keeps it as unapplied credit, its emulator does not model it.
+* ``remote_allocate`` applies a credit note to an invoice of the same customer only (the
+  providers' screens offer only those; QuickBooks refuses others, the Xero emulator does not
+  check it): otherwise a no-op.
 * Remote cash is what the campaign's provider-side payments put there (its own ledger, per
   document): a QuickBooks payment of TotalAmt 0 that applies a credit memo to an invoice, or a
   Xero allocation, is not cash.
@@ -60,14 +84,14 @@ import time
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 
-from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
+
+from .campaign_actions import CampaignActions
+from .campaign_checks import CampaignChecks, Violation
 
 _logger = logging.getLogger(__name__)
 
-CASH_CUSTOMER = 2  # the only customer whose invoices get Odoo-side payments
 QUIET_ROUNDS = 10  # cron rounds at a quiet point before "never settles"
-CENT = 0.005
 TRACE = bool(os.environ.get("QXS_CAMPAIGN_TRACE"))
 SPECIAL = ("no-op", "refused")  # counters of the stats that are not operations
 
@@ -84,11 +108,17 @@ OPERATIONS = {
     "post": 16,
     "repost": 6,
     "credit": 8,
-    "odoo_pay": 4,
+    "odoo_pay": 7,  # one invoice, in full or in part
+    "odoo_pay_multi": 3,  # one payment for several invoices of a customer
     "unreconcile": 2,
+    "cancel_payment": 2,
+    "repost_payment": 2,  # reset to draft, post again, reconcile again
+    "apply_credit": 2,  # a credit note's open credit applied to another invoice
+    "refund": 0,  # cash paid back against a credit note: a later issue (see do_refund)
     "cancel": 3,
     "bad_mapping": 1,  # restored 1 to 4 steps later
     "remote_pay": 9,
+    "remote_unpay": 3,  # a payment deleted (or voided, QuickBooks) by the provider's user
     "remote_void": 2,
     "remote_delete": 2,
     "remote_allocate": 3,
@@ -101,6 +131,7 @@ OPERATIONS = {
     "webhook": 4,
 }
 FAULTS = ("429", "5xx", "timeout", "drop_after_write", "expired_token")
+CUSTOMERS = 3
 
 
 def generate(rng, steps, provider):
@@ -109,7 +140,8 @@ def generate(rng, steps, provider):
     A small abstract model (which documents were created, of which customer and kind) keeps the
     choices sensible; it never looks at Odoo or the emulator, so the same seed gives the same
     sequence whatever the product does."""
-    invoices, credits, cash_invoices, cash_payments = [], [], [], []
+    invoices, credits, payments = [], [], []
+    customer_of = {}  # document key -> customer index
     bad = {}  # product index -> step at which its mapping is restored
     actions = []
     next_quiet = rng.randint(6, 14)
@@ -128,8 +160,9 @@ def generate(rng, steps, provider):
             continue
         op = rng.choices(ops, weights)[0]
         user = rng.choice(("billing", "accountant"))
+        fraction = 1.0 if rng.random() < 0.5 else round(rng.uniform(0.1, 0.9), 2)
         if op == "post" or not invoices:
-            partner = rng.randrange(3)
+            partner = rng.randrange(CUSTOMERS)
             lines = [
                 [rng.randrange(2), rng.randint(1, 3), round(rng.uniform(5, 400), 2)]
                 for _i in range(rng.randint(1, 3))
@@ -138,8 +171,7 @@ def generate(rng, steps, provider):
                 {"op": "post", "key": key, "partner": partner, "lines": lines, "user": user}
             )
             invoices.append(key)
-            if partner == CASH_CUSTOMER:
-                cash_invoices.append(key)
+            customer_of[key] = partner
         elif op == "repost":
             doc = rng.choice(invoices + credits)
             price = round(rng.uniform(5, 400), 2)
@@ -151,15 +183,38 @@ def generate(rng, steps, provider):
                 {"op": "credit", "key": key, "doc": doc, "fraction": fraction, "user": user}
             )
             credits.append(key)
-        elif op == "odoo_pay" and cash_invoices:
-            doc = rng.choice(cash_invoices)
-            fraction = 1.0 if rng.random() < 0.5 else round(rng.uniform(0.1, 0.9), 2)
+            customer_of[key] = customer_of[doc]
+        elif op == "odoo_pay":
+            doc = rng.choice(invoices)
             actions.append(
                 {"op": "odoo_pay", "key": key, "doc": doc, "fraction": fraction, "user": user}
             )
-            cash_payments.append(key)
-        elif op == "unreconcile" and cash_payments:
-            actions.append({"op": "unreconcile", "payment": rng.choice(cash_payments)})
+            payments.append(key)
+        elif op == "odoo_pay_multi":
+            customer = customer_of[rng.choice(invoices)]
+            mine = [k for k in invoices if customer_of[k] == customer]
+            docs = sorted(rng.sample(mine, min(len(mine), rng.randint(2, 3))))
+            actions.append(
+                {
+                    "op": "odoo_pay_multi",
+                    "key": key,
+                    "docs": docs,
+                    "fraction": fraction,
+                    "user": user,
+                }
+            )
+            payments.append(key)
+        elif op in ("unreconcile", "cancel_payment", "repost_payment") and payments:
+            action = {"op": op, "payment": rng.choice(payments)}
+            if op != "unreconcile":
+                action["user"] = user
+            actions.append(action)
+        elif op == "apply_credit" and credits:
+            credit = rng.choice(credits)
+            mine = [k for k in invoices if customer_of[k] == customer_of[credit]]
+            actions.append(
+                {"op": "apply_credit", "credit": credit, "doc": rng.choice(mine), "user": user}
+            )
         elif op == "cancel":
             actions.append({"op": "cancel", "doc": rng.choice(invoices + credits)})
         elif op == "bad_mapping":
@@ -167,14 +222,18 @@ def generate(rng, steps, provider):
             bad[product] = step + rng.randint(1, 4)
             actions.append({"op": "bad_mapping", "product": product})
         elif op == "remote_pay":
-            fraction = 1.0 if rng.random() < 0.5 else round(rng.uniform(0.1, 0.9), 2)
             actions.append({"op": "remote_pay", "doc": rng.choice(invoices), "fraction": fraction})
+        elif op == "remote_unpay":
+            # QuickBooks: deleted or voided (Xero deletes payments only).
+            how = rng.choice(("delete", "void")) if provider == "qbo" else "delete"
+            actions.append(
+                {"op": op, "doc": rng.choice(invoices), "pick": rng.randrange(4), "how": how}
+            )
         elif op in ("remote_void", "remote_delete", "webhook"):
             actions.append({"op": op, "doc": rng.choice(invoices + credits)})
         elif op == "remote_touch" and provider == "qbo":
             actions.append({"op": "remote_touch", "doc": rng.choice(invoices + credits)})
         elif op == "remote_allocate" and credits:
-            fraction = 1.0 if rng.random() < 0.5 else round(rng.uniform(0.1, 0.9), 2)
             actions.append(
                 {
                     "op": "remote_allocate",
@@ -185,13 +244,12 @@ def generate(rng, steps, provider):
             )
         elif op == "fault":
             kind = rng.choice(FAULTS)
+            targets = ("write", "payment") if kind == "drop_after_write" else FAULT_TARGETS
             actions.append(
                 {
                     "op": "fault",
                     "kind": kind,
-                    "target": "write"
-                    if kind == "drop_after_write"
-                    else rng.choice(("write", "read", "any")),
+                    "target": rng.choice(targets),
                     "count": rng.randint(1, 2),
                     "status": rng.choice((500, 502, 503, 504)) if kind == "5xx" else 429,
                     "run": rng.choice(("sync", "sync", "poll")),
@@ -202,6 +260,9 @@ def generate(rng, steps, provider):
         else:  # an operation that needs what does not exist yet: run the send cron
             actions.append({"op": "sync"})
     return actions
+
+
+FAULT_TARGETS = ("write", "read", "any", "payment")
 
 
 def fmt(action):
@@ -257,6 +318,7 @@ def ddmin(seq, fails, deadline):
 
 
 REFERENCES = ("doc", "credit", "payment")  # arguments naming what an earlier action created
+LIST_REFERENCES = ("docs",)  # arguments naming several: a no-op when none of them exists
 
 
 def prune(seq):
@@ -266,22 +328,16 @@ def prune(seq):
     for action in seq:
         if any(ref in action and action[ref] not in created for ref in REFERENCES):
             continue
+        if any(ref in action and not set(action[ref]) & created for ref in LIST_REFERENCES):
+            continue
         if "key" in action:
             created.add(action["key"])
         kept.append(action)
     return kept
 
 
-class Violation(Exception):
-    def __init__(self, name, detail, step=None):
-        super().__init__(f"{name}: {detail}")
-        self.name = name
-        self.detail = detail
-        self.step = step
-
-
 # ---------------------------------------------------------------------- execution
-class Campaign:
+class Campaign(CampaignActions, CampaignChecks):
     """Executes actions against a ``QxsCase`` test (its env, emulator, connection, products)."""
 
     def __init__(self, case):
@@ -306,7 +362,7 @@ class Campaign:
         self.docs = {}  # key -> account.move id
         self.payments = {}  # key -> account.payment id
         self.remote_cash = defaultdict(float)  # doc key -> cash paid in the provider
-        self.tainted = set()  # customer indexes with Odoo-side payments
+        self.user_payments = {}  # remote payment id -> (doc key, amount): the provider user's
         self.violations = []
         self.snapshot = None  # remote_index() while checking
         self.armed = []  # (kind, count, Fault) injected and not yet disarmed
@@ -370,6 +426,17 @@ class Campaign:
                 f"res={move.amount_residual:.2f} | rec {rec.state}/{rec.action} "
                 f"{rec.remote_id} {rec.remote_status} paid={rec.remote_paid_amount} "
                 f"err={(rec.last_error or '')[:120]!r} | remote {remote}"
+            )
+        for rec in (
+            self.env["qxs.sync.record"]
+            .sudo()
+            .search([("connection_id", "=", self.connection.id), ("purpose", "=", "payment")])
+        ):
+            values = rec.payment_values or {}
+            emit(
+                f"      payment {values.get('number')} ({values.get('kind')}) rec "
+                f"{rec.state}/{rec.action} {rec.remote_id} {rec.remote_status} "
+                f"err={(rec.last_error or '')[:100]!r}"
             )
         for violation in self.violations:
             emit(f"      violation: {violation}")
@@ -463,267 +530,6 @@ class Campaign:
             return float(obj.get("Balance", 0.0))
         return float(obj.get("AmountDue", obj.get("RemainingCredit", 0.0)) or 0.0)
 
-    # ------------------------------------------------------------------ Odoo actions
-    def do_post(self, action):
-        partner = self.partners[action["partner"]]
-        tax = self.case.tax_sale
-        vals = {
-            "move_type": "out_invoice",
-            "partner_id": partner.id,
-            "invoice_date": fields.Date.context_today(self.case.tax_sale),
-            "invoice_line_ids": [
-                Command.create(
-                    {
-                        "product_id": self.products[product].id,
-                        "quantity": qty,
-                        "price_unit": price,
-                        "tax_ids": [Command.set(tax.ids)],
-                    }
-                )
-                for product, qty, price in action["lines"]
-            ],
-        }
-        created = []
-
-        def post():
-            move = self.as_user(action, self.env["account.move"]).create(vals)
-            move.action_post()
-            created.append(move.id)
-
-        if self.attempt(post):
-            self.docs[action["key"]] = created[0]
-            return True
-        return False
-
-    def do_repost(self, action):
-        move = self.move(action["doc"])
-        if not move or move.state != "posted":
-            return False
-
-        def repost():
-            mine = self.as_user(action, move)
-            mine.button_draft()
-            line = mine.invoice_line_ids.filtered(lambda li: li.display_type == "product")[:1]
-            line.price_unit = action["price"]
-            mine.action_post()
-
-        return self.attempt(repost)
-
-    def do_credit(self, action):
-        """A full or partial credit note through the reversal wizard, reconciled with the
-        invoice (a partial one: a smaller amount)."""
-        invoice = self.move(action["doc"])
-        if not invoice or invoice.state != "posted" or invoice.move_type != "out_invoice":
-            return False
-        created = []
-
-        def credit():
-            wizard = (
-                self.as_user(action, self.env["account.move.reversal"])
-                .with_context(active_model="account.move", active_ids=invoice.ids)
-                .create({"reason": "campaign", "journal_id": invoice.journal_id.id})
-            )
-            wizard.refund_moves()
-            refund = wizard.new_move_ids
-            if action["fraction"] < 1.0:
-                lines = refund.invoice_line_ids.filtered(lambda li: li.display_type == "product")
-                for line in lines:
-                    line.price_unit = round(line.price_unit * action["fraction"], 2) or 0.01
-            refund.action_post()
-            receivable = (invoice + refund).line_ids.filtered(
-                lambda li: li.account_id.account_type == "asset_receivable" and not li.reconciled
-            )
-            if len(receivable.move_id) == 2:
-                receivable.reconcile()
-            created.append(refund.id)
-
-        if self.attempt(credit):
-            self.docs[action["key"]] = created[0]
-            return True
-        return False
-
-    def do_odoo_pay(self, action):
-        """A payment registered in Odoo (cash journal; never sent to the provider: the cash
-        customer only, out of the receivable invariant)."""
-        invoice = self.move(action["doc"])
-        if not invoice or invoice.state != "posted" or invoice.amount_residual <= 0:
-            return False
-        amount = invoice.currency_id.round(invoice.amount_residual * action["fraction"]) or 0.01
-        created = []
-
-        def pay():
-            wizard = (
-                self.as_user(action, self.env["account.payment.register"])
-                .with_context(active_model="account.move", active_ids=invoice.ids)
-                .create({"amount": amount, "journal_id": self.cash_journal.id})
-            )
-            created.append(wizard._create_payments().id)
-
-        if self.attempt(pay):
-            self.payments[action["key"]] = created[0]
-            self.tainted.add(self.partners.ids.index(invoice.partner_id.id))
-            return True
-        return False
-
-    def do_unreconcile(self, action):
-        payment_id = self.payments.get(action["payment"])
-        payment = self.env["account.payment"].browse(payment_id) if payment_id else None
-        if not payment or not payment.exists():
-            return False
-        lines = payment.move_id.line_ids.filtered(
-            lambda li: li.account_id.account_type == "asset_receivable" and li.reconciled
-        )
-        if not lines:
-            return False
-        return self.attempt(
-            lambda: self.as_user({"user": "accountant"}, lines).remove_move_reconcile()
-        )
-
-    def do_cancel(self, action):
-        move = self.move(action["doc"])
-        if not move or move.state != "posted":
-            return False
-
-        def cancel():
-            mine = self.as_user({"user": "accountant"}, move)
-            mine.button_draft()
-            mine.button_cancel()
-
-        return self.attempt(cancel)
-
-    def do_bad_mapping(self, action):
-        product = self.products[action["product"]]
-        return self.attempt(
-            lambda: self.as_user({"user": "accountant"}, product).write(
-                {"qxs_revenue_code": self.bad_code}
-            )
-        )
-
-    def do_restore_mapping(self, action):
-        product = self.products[action["product"]]
-        code = self.codes[action["product"]]
-        return self.attempt(
-            lambda: self.as_user({"user": "accountant"}, product).write({"qxs_revenue_code": code})
-        )
-
-    # ------------------------------------------------------------------ provider actions
-    def remote_of(self, key):
-        move = self.move(key)
-        if not move:
-            return None, None
-        live = self.remote_docs(move)
-        return move, (live[0] if live else None)
-
-    def do_remote_pay(self, action):
-        move, obj = self.remote_of(action["doc"])
-        if not obj or move.move_type != "out_invoice":
-            return False
-        balance = round(self.remote_open(obj), 2)
-        amount = balance if action["fraction"] >= 1.0 else round(balance * action["fraction"], 2)
-        if amount <= 0:
-            return False
-        try:
-            self.emulator.pay_invoice(self.remote_id(obj), amount)
-        except Exception as exc:  # the provider refused (its own rules)
-            _logger.debug("campaign: remote payment refused: %s", exc)
-            return False
-        self.remote_cash[action["doc"]] += amount
-        return True
-
-    def do_remote_void(self, action):
-        move, obj = self.remote_of(action["doc"])
-        if not obj:
-            return False
-        try:
-            if self.provider == "qbo":
-                self.emulator.void_document(self.remote_kinds[move.move_type], self.remote_id(obj))
-            elif move.move_type == "out_refund":
-                self.emulator.void_credit_note(self.remote_id(obj))
-            else:
-                self.emulator.void_invoice(self.remote_id(obj))
-        except Exception as exc:
-            _logger.debug("campaign: remote void refused: %s", exc)
-            return False
-        return True
-
-    def do_remote_delete(self, action):
-        move, obj = self.remote_of(action["doc"])
-        if not obj:
-            return False
-        try:
-            if self.provider == "qbo":
-                self.emulator.delete_document(
-                    self.remote_kinds[move.move_type], self.remote_id(obj)
-                )
-            elif move.move_type == "out_refund":
-                self.emulator.delete_credit_note(self.remote_id(obj))
-            else:
-                self.emulator.delete_invoice(self.remote_id(obj))  # Xero: DRAFT/SUBMITTED only
-        except Exception as exc:
-            _logger.debug("campaign: remote delete refused: %s", exc)
-            return False
-        return True
-
-    def do_remote_touch(self, action):
-        """A QuickBooks user edits the memo of a document (its SyncToken moves on)."""
-        move, obj = self.remote_of(action["doc"])
-        if not obj or self.provider != "qbo":
-            return False
-        try:
-            self.emulator.update_document(
-                self.remote_kinds[move.move_type],
-                self.remote_id(obj),
-                {"CustomerMemo": {"value": f"edited at step {self.step}"}},
-            )
-        except Exception as exc:
-            _logger.debug("campaign: remote edit refused: %s", exc)
-            return False
-        return True
-
-    def do_remote_allocate(self, action):
-        """The provider's user applies a credit note to an invoice of the same customer."""
-        credit, note = self.remote_of(action["credit"])
-        invoice, inv = self.remote_of(action["doc"])
-        if not note or not inv or credit.move_type != "out_refund":
-            return False
-        if invoice.move_type != "out_invoice":
-            return False
-        left = self.remote_open(note) if self.provider == "qbo" else note["RemainingCredit"]
-        amount = round(min(float(left), self.remote_open(inv)) * action["fraction"], 2)
-        if amount <= 0:
-            return False
-        emulator = self.emulator
-        try:
-            with emulator.lock:
-                if self.provider == "qbo":
-                    emulator._save(
-                        "Payment",
-                        {
-                            "CustomerRef": dict(inv["CustomerRef"]),
-                            "CurrencyRef": dict(inv["CurrencyRef"]),
-                            "TotalAmt": 0,
-                            "Line": [
-                                {
-                                    "Amount": amount,
-                                    "LinkedTxn": [{"TxnId": inv["Id"], "TxnType": "Invoice"}],
-                                },
-                                {
-                                    "Amount": amount,
-                                    "LinkedTxn": [{"TxnId": note["Id"], "TxnType": "CreditMemo"}],
-                                },
-                            ],
-                        },
-                    )
-                else:
-                    tid, stored = emulator._locate("CreditNotes", note["CreditNoteID"])
-                    emulator._allocate(
-                        tid, stored, {"Invoice": {"InvoiceID": inv["InvoiceID"]}, "Amount": amount}
-                    )
-        except Exception as exc:
-            _logger.debug("campaign: remote allocation refused: %s", exc)
-            return False
-        return True
-
     # ------------------------------------------------------------------ faults and runs
     def fault_path(self, target):
         if self.provider == "qbo":
@@ -731,11 +537,13 @@ class Campaign:
                 "write": ("/batch|/invoice$|/creditmemo$", "POST"),
                 "read": ("/query|/cdc|/invoice/|/creditmemo/", "GET"),
                 "any": ("/v3/", None),
+                "payment": ("/batch|/payment", "POST"),  # payments go in batches
             }[target]
         return {
             "write": ("/Invoices|/CreditNotes|/Contacts|/Allocations", None),
             "read": ("/api.xro/", "GET"),
             "any": ("/api.xro/", None),
+            "payment": ("/Payments|/Allocations", None),
         }[target]
 
     def do_fault(self, action):
@@ -745,6 +553,8 @@ class Campaign:
             method = None if self.provider == "xero" else "POST"
             if self.provider == "xero":
                 path = "/Invoices$|/CreditNotes$|/Allocations$"
+                if action["target"] == "payment":
+                    path = "/Payments(/[^/]+)?$|/Allocations$"
         emu_kind = {"429": "status", "5xx": "status"}.get(kind, kind)
         fault = self.emulator.add_fault(
             emu_kind,
@@ -871,11 +681,28 @@ class Campaign:
 
     # ------------------------------------------------------------------ quiet points
     def pending(self):
-        return (
+        """Records still due (a payment that waits for its documents is not: see
+        ``waiting_payment``)."""
+        recs = (
             self.env["qxs.sync.record"]
             .sudo()
             .search([("state", "=", "pending"), ("connection_id", "=", self.connection.id)])
         )
+        return recs.filtered(lambda r: not self.waiting_payment(r))
+
+    def waiting_payment(self, rec):
+        """A payment record that waits (with its message) for a document that is not sent and
+        will not be sent by the queue alone (in error or pending without remote id)."""
+        if rec.purpose != "payment" or rec.state != "pending" or rec.attempts or not rec.last_error:
+            return False
+        docs = rec.allocation_move_ids
+        if rec.payment_move_id.move_type == "out_refund":
+            docs |= rec.payment_move_id
+        for doc in docs:
+            doc_rec = doc._qxs_document_record()
+            if doc_rec.state in ("error", "pending") and not doc_rec.remote_id:
+                return True
+        return False
 
     def do_quiet(self, action):
         """Run the crons until nothing is due, then check every invariant."""
@@ -924,220 +751,6 @@ class Campaign:
         self.check()
         return True
 
-    # ------------------------------------------------------------------ invariants
-    def addon_payments(self):
-        """Payments the addon registered (their memo, "<provider> payment for <number>", names
-        the document; the campaign's own Odoo payments go to the cash journal, never to the
-        addon's payments journal)."""
-        return (
-            self.env["account.payment"]
-            .sudo()
-            .search(
-                [
-                    ("journal_id", "=", self.connection.payment_journal_id.id),
-                    ("state", "not in", ("draft", "canceled", "rejected")),
-                ]
-            )
-        )
-
-    def check(self):
-        self.snapshot = self.remote_index()
-        try:
-            self._check()
-        finally:
-            self.snapshot = None
-
-    def _check(self):
-        env = self.env
-        env.invalidate_all()
-        included = defaultdict(list)  # customer -> keys of the documents that synced cleanly
-        excluded = defaultdict(list)  # customer -> keys of the others
-        moves = env["account.move"].browse(list(self.docs.values())).exists()
-        records = {}
-        for rec in (
-            env["qxs.sync.record"]
-            .sudo()
-            .search([("move_id", "in", moves.ids), ("purpose", "=", "document")], order="id")
-        ):
-            records[rec.move_id.id] = rec  # the latest, as _qxs_document_record()
-        paid_by_number = defaultdict(float)
-        paid_by_partner = defaultdict(float)
-        payment_numbers = {}  # payment journal entry id -> number of the document it paid
-        for payment in self.addon_payments():
-            number = (payment.memo or "").rpartition(" payment for ")[2]
-            paid_by_number[number] += payment.amount
-            paid_by_partner[payment.partner_id.id] += payment.amount
-            payment_numbers[payment.move_id.id] = number
-        for key, move_id in self.docs.items():
-            move = env["account.move"].browse(move_id)
-            if move not in moves:
-                continue
-            customer = self.partners.ids.index(move.partner_id.id)
-            rec = records.get(move.id, env["qxs.sync.record"])
-            live = self.remote_docs(move)
-            label = f"{key} {move.name} ({move.state}, sync {rec.state or 'none'})"
-            ok = self.check_document(key, move, rec, live, label)
-            (included if ok else excluded)[customer].append(key)
-            if not ok:  # why the document is left out of the receivable comparison
-                self.totals[f"unclean {move.state}/{rec.state or 'none'}/{len(live)} live"] += 1
-                if rec.state == "error":
-                    self.errors[(rec.last_error or "")[:220]] += 1
-            # No payment counted twice: what the addon registered never exceeds the cash the
-            # provider received for this document (credit allocations are not cash).
-            if move.move_type == "out_invoice":
-                paid = paid_by_number[move.name]
-                cash = self.remote_cash[key]
-                if paid > cash + 0.05 + CENT:  # 0.05: the documented tax-rounding settlement
-                    self.violate(
-                        "payment_double_counted",
-                        f"{label}: the addon registered {paid:.2f} of payments in Odoo, the "
-                        f"provider received {cash:.2f} in cash",
-                    )
-        for customer in set(included) | set(excluded):
-            keys = included[customer] + excluded[customer]
-            # The same per customer (whatever the payments' memos say).
-            paid = paid_by_partner[self.partners[customer].id]
-            cash = sum(self.remote_cash[key] for key in keys)
-            if paid > cash + 0.05 * len(keys) + CENT:
-                self.violate(
-                    "payment_double_counted",
-                    f"customer {customer}: the addon registered {paid:.2f} of payments in "
-                    f"Odoo, the provider received {cash:.2f} in cash",
-                )
-            if customer in self.tainted or customer == CASH_CUSTOMER:
-                continue  # Odoo-side payments are not sent yet (a later issue)
-            self.totals["receivable evaluated"] += 1
-            self.totals["documents compared"] += len(included[customer])
-            self.totals["documents left out"] += len(excluded[customer])
-            self.check_receivable(customer, included[customer], excluded[customer], payment_numbers)
-
-    def check_document(self, key, move, rec, live, label):
-        """True when the document is "clean" (see the module docstring); violations recorded."""
-        waiting = self.connection.sudo().state == "reconnect"
-        if len(live) > 1:
-            self.violate(
-                "duplicate_remote",
-                f"{label}: {len(live)} live remote documents numbered {move.name} "
-                f"({', '.join(self.remote_id(o) for o in live)})",
-            )
-            return False
-        if move.state == "posted":
-            if not rec:
-                self.violate("not_queued", f"{label}: posted but never queued for sending")
-                return False
-            if rec.state == "error":
-                if not rec.last_error:
-                    self.violate("silent_error", f"{label}: in error without a message")
-                return False
-            if rec.state == "skipped":
-                if not rec.skip_reason:
-                    self.violate("silent_skip", f"{label}: skipped without a reason")
-                return False
-            if rec.state == "remote_deleted":
-                return False  # documented: "Deleted remotely", post again to send anew
-            if rec.state == "pending":
-                if not waiting:
-                    self.violate("pending_after_quiet", f"{label}: still pending")
-                return False
-            # synced
-            if not live:
-                self.violate(
-                    "posted_not_live_remotely",
-                    f"{label}: synced (remote {rec.remote_id}, status {rec.remote_status}) but "
-                    "no live remote document: Odoo shows it posted, the provider does not have "
-                    "it open",
-                )
-                return False
-            obj = live[0]
-            if self.remote_id(obj) != rec.remote_id:
-                self.violate(
-                    "wrong_remote_link",
-                    f"{label}: linked to {rec.remote_id}, the live document is "
-                    f"{self.remote_id(obj)}",
-                )
-                return False
-            remote_total = self.remote_total(obj)
-            gap = abs(remote_total - move.amount_total)
-            if gap > CENT:
-                if rec.total_mismatch and gap <= 0.05 + CENT:
-                    return False  # flagged by the product itself (tax rounding)
-                self.violate(
-                    "total_differs",
-                    f"{label}: Odoo total {move.amount_total:.2f}, provider "
-                    f"{remote_total:.2f} (flagged: {rec.total_mismatch})",
-                )
-                return False
-            return True
-        if move.state == "cancel":
-            if rec and rec.state == "remote_deleted" and not live:
-                # Deleted remotely: the cash it had there stays as the customer's unapplied
-                # credit, a payment no longer linked to a document; payments coming back on
-                # their own are a later issue (13). Left out, as a posted one deleted remotely.
-                return False
-            if live:
-                if rec.state == "error" and rec.last_error:
-                    return False
-                if rec.state == "pending" and waiting:
-                    return False
-                self.violate(
-                    "cancelled_still_live",
-                    f"{label}: cancelled in Odoo, still live remotely as "
-                    f"{self.remote_id(live[0])} (sync record: {rec.state}, "
-                    f"{rec.action}, {rec.last_error or rec.skip_reason or ''})",
-                )
-                return False
-            return True
-        return False  # a draft: not compared
-
-    def check_receivable(self, customer, keys, left_out, payment_numbers):
-        """Over the documents that synced (``keys``), the customer's receivable in Odoo equals
-        the provider's. Balances, not residuals, so that a document left out (in error, skipped,
-        deleted remotely...) leaves out exactly its own amounts on both sides, whatever it was
-        reconciled or allocated with: Odoo = its posted receivable lines (invoices, credit
-        notes, the payments the addon registered) but those of the left-out documents and of
-        the payments registered for them; provider = the totals of the live remote documents
-        minus the cash it received for them. Credit applications move nothing on either side."""
-        partner = self.partners[customer]
-        names_out = {self.env["account.move"].browse(self.docs[k]).name for k in left_out}
-        ids_out = {self.docs[k] for k in left_out}
-        lines = (
-            self.env["account.move.line"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "=", partner.id),
-                    ("account_id.account_type", "=", "asset_receivable"),
-                    ("parent_state", "=", "posted"),
-                    ("company_id", "=", self.env.company.id),
-                ]
-            )
-        )
-        odoo = sum(
-            line.balance
-            for line in lines
-            if line.move_id.id not in ids_out
-            and payment_numbers.get(line.move_id.id) not in names_out
-        )
-        remote = 0.0
-        parts = []
-        for key in keys:
-            move = self.env["account.move"].browse(self.docs[key])
-            sign = -1 if move.move_type == "out_refund" else 1
-            total = sum(self.remote_total(o) for o in self.remote_docs(move))
-            remote += sign * total - self.remote_cash[key]
-            parts.append(
-                f"{move.name}: Odoo total {move.amount_total_signed:.2f} residual "
-                f"{move.amount_residual_signed:.2f} ({move.state}), remote total "
-                f"{sign * total:.2f} cash {self.remote_cash[key]:.2f}"
-            )
-        if abs(odoo - remote) > CENT:
-            self.violate(
-                "receivable_differs",
-                f"customer {customer} ({partner.name}), over the {len(keys)} document(s) that "
-                f"synced ({len(left_out)} left out): receivable in Odoo {odoo:.2f}, in the "
-                f"provider {remote:.2f}; " + "; ".join(parts),
-            )
-
 
 # ---------------------------------------------------------------------- the test's entry point
 def run_campaign(case):
@@ -1167,6 +780,7 @@ def run_campaign(case):
         return campaign.run(seq, stop_on=stop_on)
 
     violations = list(replay(actions))
+    exported = campaign.exported_payments()
     applied = list(campaign.applied)
     stats = Counter(campaign.stats)
     seconds = Counter(campaign.seconds)
@@ -1175,6 +789,8 @@ def run_campaign(case):
     first = {}
     for violation in violations:
         first.setdefault(violation.name, violation)
+    for name, violation in first.items():  # at once, before shrinking (which takes long)
+        emit(f"found {name} at step {violation.step}: {violation.detail}")
     reports = []
     shrink_deadline = time.monotonic() + shrink_seconds
     for index, (name, violation) in enumerate(first.items()):
@@ -1222,6 +838,14 @@ def run_campaign(case):
         f"faults(injected/hit)=[{faults}] violations={len(violations)} "
         f"{dict(counts) if counts else ''}\n"
         f"  actions: {dict(sorted((k, v) for k, v in stats.items() if k not in SPECIAL))}"
+    )
+    left = {k[18:]: v for k, v in totals.items() if k.startswith("payments left out ")}
+    summary += (
+        f"\n  payments: registered in Odoo {totals['odoo payments registered']}, exported "
+        f"{exported}, records compared at quiet points {totals['payments compared']}, left "
+        f"out {left}, unapplied Odoo cash left out {totals['unapplied Odoo cash left out']}, "
+        f"payments sent from Odoo removed remotely "
+        f"{totals['remote removals of payments sent from Odoo']}"
     )
     unclean = {k[8:]: v for k, v in totals.items() if k.startswith("unclean ")}
     summary += f"\n  documents not comparable at quiet points (state/sync/live): {unclean}"

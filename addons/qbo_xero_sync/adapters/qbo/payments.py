@@ -83,12 +83,13 @@ class QboPaymentsMixin(QboRefundsMixin):
             for name in names
         }
 
-    def _find_payments(self, jobs, customers):
+    def _find_payments(self, jobs, customers, always=False):
         """{job key: (Id, SyncToken)} of Payments QuickBooks already has for jobs without remote
-        id (same PaymentRefNum, customer and TotalAmt): a create whose answer was lost."""
+        id (same PaymentRefNum, customer and TotalAmt): a create whose answer was lost (tried
+        before, or ``always``)."""
         todo = {}
         for job in jobs:
-            if not job.remote_id and job.values.get("maybe_sent", True):
+            if not job.remote_id and (always or job.values.get("maybe_sent", True)):
                 todo.setdefault(job.values["number"][: const.QBO_PAYMENT_REF_MAX], []).append(job)
         if not todo:
             return {}
@@ -137,7 +138,34 @@ class QboPaymentsMixin(QboRefundsMixin):
         for start in range(0, len(ops), const.QBO_BATCH_SIZE):
             chunk = ops[start : start + const.QBO_BATCH_SIZE]
             self._send_payments(chunk, outcome)
+        self._adopt_refused(ops, customers, outcome)
         return outcome
+
+    def _adopt_refused(self, ops, customers, outcome):
+        """A create refused may come after an attempt that Odoo lost entirely (a worker that
+        died before its commit: nothing says it was tried, and another batch has another
+        request id): QuickBooks then refuses the second copy (more than the invoice's
+        balance). The Payment found by number, customer and amount is this one."""
+        refused = [
+            job
+            for job, payload in ops
+            if not payload.get("Id") and isinstance(outcome.results.get(job.key), SyncError)
+        ]
+        if not refused:
+            return
+        try:
+            found = self._find_payments(refused, customers, always=True)
+        except SyncError:
+            return  # the refusal stands; retried later
+        for job in refused:
+            if job.key in found:
+                remote_id, token = found[job.key]
+                outcome.results[job.key] = Result(
+                    remote_id=remote_id,
+                    remote_number=job.values["number"][: const.QBO_PAYMENT_REF_MAX],
+                    sync_token=token,
+                    remote_status="open",
+                )
 
     def _send_payments(self, chunk, outcome):
         """One batch of [(job, entity: Payment or RefundReceipt, payload)]."""

@@ -32,19 +32,21 @@ class QboStatusMixin:
         return ("partial" if paid > 0 else "open"), paid
 
     def _credits_and_dates(self, objects, payments):
-        """({invoice Id: credit applied}, {invoice Id: date of the last cash payment}) from
-        the payments that the invoices of ``objects`` link (those missing from ``payments``,
-        {Id: Payment}, are read). Applying a credit memo is a Payment linking both documents,
-        often of amount 0: its credit goes to the invoices in order."""
+        """({invoice Id: credit applied}, {invoice Id: date of the last cash payment}, {Ids of
+        the voided payments}) from the payments that the invoices of ``objects`` link (those
+        missing from ``payments``, {Id: Payment}, are read). Applying a credit memo is a
+        Payment linking both documents, often of amount 0: its credit goes to the invoices in
+        order."""
         payments = dict(payments or {})
         linked = {
             str(link.get("TxnId"))
             for entity, obj in objects
-            if entity == "Invoice" and self._status(obj)[1] > 0
+            if entity == "Invoice"
             for link in obj.get("LinkedTxn") or []
             if link.get("TxnType") == "Payment"
         }
         if linked - set(payments):
+            # Every linked one (a payment voided there leaves the invoice unpaid but linked).
             for pay in self._query_in("Payment", "Id", linked - set(payments)):
                 payments[pay["Id"]] = pay
         credits, dates = {}, {}
@@ -63,15 +65,21 @@ class QboStatusMixin:
                 credits[txn] = credits.get(txn, 0.0) + part
                 if amount - part > 0.005:
                     dates[txn] = max(dates.get(txn) or "", pay.get("TxnDate") or "") or None
-        return credits, dates
+        voided = {pid for pid, pay in payments.items() if self._status(pay)[0] == "voided"}
+        return credits, dates, voided
 
     def _remote_states(self, objects, payments=None):
         """RemoteStates of ``objects`` ([(entity, Invoice or CreditMemo object)]), cash told
         apart from credit memos applied (see _credits_and_dates)."""
-        credits, dates = self._credits_and_dates(objects, payments)
+        credits, dates, voided = self._credits_and_dates(objects, payments)
         states = []
         for entity, obj in objects:
             status, applied = self._status(obj)
+            links = [
+                str(link.get("TxnId"))
+                for link in obj.get("LinkedTxn") or []
+                if link.get("TxnType") == "Payment"
+            ]
             if entity == "CreditMemo":
                 credited = applied  # used by invoices (or refunded): never cash received
             else:
@@ -87,13 +95,8 @@ class QboStatusMixin:
                     sync_token=obj.get("SyncToken"),
                     remote_number=obj.get("DocNumber"),
                     payment_date=dates.get(obj["Id"]) if entity == "Invoice" else None,
-                    payment_ids=tuple(
-                        str(link.get("TxnId"))
-                        for link in obj.get("LinkedTxn") or []
-                        if link.get("TxnType") == "Payment"
-                    )
-                    if entity == "Invoice"
-                    else None,
+                    payment_ids=tuple(links) if entity == "Invoice" else None,
+                    voided_payment_ids=tuple(pid for pid in links if pid in voided),
                 )
             )
         return states

@@ -108,8 +108,13 @@ class XeroPaymentsMixin:
                     outcome.results.setdefault(job.key, answer)
                 else:
                     ids[(job.key, n)] = answer
+        self._adopt_refused(jobs, ids, outcome, stale)
         for job in jobs:
             if job.key in outcome.results:
+                # All or nothing: the payments made for its other invoices are removed (else
+                # Xero keeps cash that no record knows, taken back for the provider's own).
+                made = [ids.get((job.key, n)) for n in range(len(job.values["allocations"]))]
+                self._delete_all(job, [rid for rid in made if rid])
                 continue
             remote = [ids[(job.key, n)] for n in range(len(job.values["allocations"]))]
             outcome.results[job.key] = Result(
@@ -117,6 +122,42 @@ class XeroPaymentsMixin:
                 remote_number=job.values["number"],
                 remote_status="open",
             )
+
+    def _adopt_refused(self, jobs, ids, outcome, stale):
+        """A create refused may come after an attempt that Odoo lost entirely (a worker that
+        died before its commit: nothing says it was tried, and the new request has another
+        Idempotency-Key): Xero then refuses the second copy (more than the amount due). The
+        payments found by Reference, invoice and amount are this one's."""
+        refused = [j for j in jobs if isinstance(outcome.results.get(j.key), SyncError)]
+        if not refused:
+            return
+        taken = set(ids.values()) | stale  # stale: being deleted
+        try:
+            existing = self._payments_by_reference([j.values["number"] for j in refused], taken)
+        except SyncError:
+            return  # the refusal stands; retried later
+        for job in refused:
+            have = existing.get(job.values["number"].lower(), [])
+            found = {}
+            for n, alloc in enumerate(job.values["allocations"]):
+                if (job.key, n) in ids:
+                    continue
+                match = next(
+                    (
+                        p
+                        for p in have
+                        if p.invoice.invoice_id == alloc["remote_id"]
+                        and abs(float(p.amount or 0) - alloc["amount"]) < 0.005
+                    ),
+                    None,
+                )
+                if match is None:
+                    break
+                have.remove(match)
+                found[(job.key, n)] = match.payment_id
+            else:
+                ids.update(found)
+                del outcome.results[job.key]
 
     def _payment(self, job, alloc):
         values = job.values
@@ -243,7 +284,7 @@ class XeroPaymentsMixin:
                 if a["amount"] - have.get(a["remote_id"], 0.0) > 0.005
             ]
             if todo and notes and enum_value(notes[0].status) == "AUTHORISED":
-                self._call(
+                answer = self._call(
                     "create_credit_note_allocation",
                     note_id,
                     Allocations(allocations=todo),
@@ -252,6 +293,12 @@ class XeroPaymentsMixin:
                         job, "allocation", [note_id, [serialize(a) for a in todo]]
                     ),
                 )
+                # summarize_errors=False: a refused allocation is an element with its errors.
+                refused = [a for a in answer.allocations or [] if a.validation_errors]
+                if refused:
+                    return SyncError(
+                        _("Xero: %s", "; ".join(element_errors(a) for a in refused)), code=400
+                    )
         except SyncError as exc:
             return exc
         return Result(remote_id=note_id, remote_number=values["number"], remote_status="open")
