@@ -148,8 +148,10 @@ class QboPaymentsMixin(QboRefundsMixin):
         balance). The Payment found by number, customer and amount is this one."""
         refused = [
             job
-            for job, payload in ops
-            if not payload.get("Id") and isinstance(outcome.results.get(job.key), SyncError)
+            for job, entity, payload in ops
+            if entity == "Payment"
+            and not payload.get("Id")
+            and isinstance(outcome.results.get(job.key), SyncError)
         ]
         if not refused:
             return
