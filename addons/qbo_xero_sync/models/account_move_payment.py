@@ -289,6 +289,16 @@ class AccountMove(models.Model):
             rec = self._qxs_document_record()
             if rec.connection_id == connection and rec.remote_id:
                 credit_note = {"remote_id": rec.remote_id, "number": self.name}
+            elif strict and rec.state in ("skipped", "remote_deleted"):
+                # Never sent, or deleted there: waiting for it would wait for ever.
+                raise SyncError(
+                    _(
+                        "%(n)s is not in %(p)s (not sent there, or deleted there): its credit "
+                        "cannot be applied there. Post it again to send it anew.",
+                        n=self.name,
+                        p=dict(const.PROVIDERS)[connection.provider],
+                    )
+                )
             else:
                 waiting.append(self.name)
         if strict and waiting:

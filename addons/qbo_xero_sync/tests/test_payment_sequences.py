@@ -119,6 +119,22 @@ class PaymentSequencesMixin(PaymentsMixin):
         self.assertAlmostEqual(self.remote_open(first), first.amount_residual, 2)
         self.assertAlmostEqual(self.remote_open(second), second.amount_residual, 2)
 
+    def check_credit_applied_after_its_note_was_deleted_remotely(self):
+        """A credit note deleted remotely ("Deleted remotely"), then applied to an invoice in
+        Odoo: the credit applied is in error with a message instead of waiting for ever for a
+        credit note that will not be sent (campaign: never_settles)."""
+        move = self.invoice(amounts=(100.0,))
+        credit = self.invoice(amounts=(30.0,), move_type="out_refund")
+        self.settle()
+        self.record(credit)._mark_deleted("deleted remotely (test)")
+        (credit + move).line_ids.filtered(
+            lambda ln: ln.account_id.account_type == "asset_receivable"
+        ).reconcile()
+        self.settle()
+        rec = credit._qxs_payment_record(self.connection)
+        self.assertEqual(rec.state, "error")
+        self.assertIn("cannot be applied", rec.last_error)
+
     def check_invoice_cancelled_with_a_payment_sent(self):
         """An invoice paid in part from Odoo, then cancelled in Odoo: the payment is removed
         remotely first, then the invoice is voided (the provider refuses to void a document
@@ -149,6 +165,9 @@ class TestPaymentSequencesQbo(PaymentSequencesMixin, QxsCase):
 
     def test_payment_sent_by_a_lost_commit(self):
         self.check_payment_sent_by_a_lost_commit()
+
+    def test_credit_applied_after_its_note_was_deleted_remotely(self):
+        self.check_credit_applied_after_its_note_was_deleted_remotely()
 
     def test_payment_changed_is_not_deleted_remotely(self):
         self.check_payment_changed_is_not_deleted_remotely()
@@ -234,6 +253,9 @@ class TestPaymentSequencesXero(PaymentSequencesMixin, XeroMixin, QxsCase):
 
     def test_payment_sent_by_a_lost_commit(self):
         self.check_payment_sent_by_a_lost_commit()
+
+    def test_credit_applied_after_its_note_was_deleted_remotely(self):
+        self.check_credit_applied_after_its_note_was_deleted_remotely()
 
     def test_payment_changed_is_not_deleted_remotely(self):
         self.check_payment_changed_is_not_deleted_remotely()
