@@ -30,7 +30,9 @@ Choices (each also stated where it is made):
   (reset to draft, cancel), ``repost_payment`` (reset to draft, post, reconcile again),
   ``apply_credit`` (a credit note's open credit added to an invoice) and the provider user's
   ``remote_unpay`` (a payment deleted, or voided in QuickBooks: theirs or one sent from Odoo).
-  ``refund`` (cash paid back against a credit note) has weight 0 until refunds are sent.
+  ``refund`` is replaced by the refund actions of ``campaign_refunds.py`` (``odoo_refund``,
+  ``odoo_over_refund``; QuickBooks: ``auto_credit``, ``remote_void_repost``), whose docstring
+  states their choices and invariants.
   Faults target payment pushes too (``target="payment"``). A QuickBooks payment is deleted or
   *voided* remotely (amounts zeroed, still listed on the invoice); one sent from Odoo is then
   "Deleted remotely" (remote status "voided"), left out with the documents it allocates.
@@ -88,6 +90,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from .campaign_actions import CampaignActions
 from .campaign_checks import CampaignChecks, Violation
+from .campaign_refunds import REFUND_OPERATIONS, CampaignRefunds, refund_action, refund_summary
 
 _logger = logging.getLogger(__name__)
 
@@ -114,7 +117,11 @@ OPERATIONS = {
     "cancel_payment": 2,
     "repost_payment": 2,  # reset to draft, post again, reconcile again
     "apply_credit": 2,  # a credit note's open credit applied to another invoice
-    "refund": 0,  # cash paid back against a credit note: a later issue (see do_refund)
+    "refund": 0,  # replaced by odoo_refund (campaign_refunds.py)
+    "odoo_refund": 5,  # cash paid back on a credit note, in full or in part
+    "odoo_over_refund": 1,  # more than the credit note's open amount: refused, nothing sent
+    "auto_credit": 1,  # QuickBooks: "Automatically apply credits" turned on or off
+    "remote_void_repost": 2,  # QuickBooks: voided there, reposted in Odoo
     "cancel": 3,
     "bad_mapping": 1,  # restored 1 to 4 steps later
     "remote_pay": 9,
@@ -152,6 +159,10 @@ def generate(rng, steps, provider):
         if step == steps - 1 or step == next_quiet:
             actions.append({"op": "quiet"})
             next_quiet = step + rng.randint(6, 14)
+            continue
+        if provider == "qbo" and step in (steps // 3, 2 * steps // 3):
+            # "Automatically apply credits" on for the middle third (campaign_refunds.py).
+            actions.append({"op": "auto_credit", "on": step == steps // 3})
             continue
         due = [product for product, at in sorted(bad.items()) if at <= step]
         if due:
@@ -257,6 +268,9 @@ def generate(rng, steps, provider):
             )
         elif op in ("lost_commit", "sync", "sync_one", "poll"):
             actions.append({"op": op})
+        elif op in REFUND_OPERATIONS:
+            made = refund_action(rng, op, provider, key, user, invoices, credits, payments)
+            actions.append(made or {"op": "sync"})
         else:  # an operation that needs what does not exist yet: run the send cron
             actions.append({"op": "sync"})
     return actions
@@ -337,7 +351,7 @@ def prune(seq):
 
 
 # ---------------------------------------------------------------------- execution
-class Campaign(CampaignActions, CampaignChecks):
+class Campaign(CampaignActions, CampaignChecks, CampaignRefunds):
     """Executes actions against a ``QxsCase`` test (its env, emulator, connection, products)."""
 
     def __init__(self, case):
@@ -363,6 +377,7 @@ class Campaign(CampaignActions, CampaignChecks):
         self.payments = {}  # key -> account.payment id
         self.remote_cash = defaultdict(float)  # doc key -> cash paid in the provider
         self.user_payments = {}  # remote payment id -> (doc key, amount): the provider user's
+        self.over_refunds = {}  # key -> account.payment id of an odoo_over_refund
         self.violations = []
         self.snapshot = None  # remote_index() while checking
         self.armed = []  # (kind, count, Fault) injected and not yet disarmed
@@ -847,6 +862,7 @@ def run_campaign(case):
         f"payments sent from Odoo removed remotely "
         f"{totals['remote removals of payments sent from Odoo']}"
     )
+    summary += refund_summary(totals, exported)
     unclean = {k[8:]: v for k, v in totals.items() if k.startswith("unclean ")}
     summary += f"\n  documents not comparable at quiet points (state/sync/live): {unclean}"
     summary += "\n  seconds per operation: " + ", ".join(

@@ -53,6 +53,7 @@ class CampaignChecks:
         ):
             records[rec.move_id.id] = rec  # the latest, as _qxs_document_record()
         units_out = self.check_payments()  # payment units left out, with their documents
+        self.check_refunds()  # campaign_refunds.py
         paid_by_number = defaultdict(float)
         paid_by_partner = defaultdict(float)
         for payment in self.addon_payments():
@@ -146,13 +147,16 @@ class CampaignChecks:
                 )
                 return False
             remote_total = self.remote_total(obj)
-            gap = abs(remote_total - move.amount_total)
+            # QuickBooks: a Credit Memo keeps only what was not refunded.
+            expected = move._qxs_expected_remote_total(self.connection)
+            gap = abs(remote_total - expected)
             if gap > CENT:
                 if rec.total_mismatch and gap <= 0.05 + CENT:
                     return False  # flagged by the product itself (tax rounding)
                 self.violate(
                     "total_differs",
-                    f"{label}: Odoo total {move.amount_total:.2f}, provider "
+                    f"{label}: Odoo total {move.amount_total:.2f} (expected remotely "
+                    f"{expected:.2f}), provider "
                     f"{remote_total:.2f} (flagged: {rec.total_mismatch})",
                 )
                 return False

@@ -43,9 +43,10 @@ class CampaignMixin:
             {"name": f"Campaign Cash Customer {cls.provider}", "email": "cash@example.com"}
         )
         cls.campaign_partners = cls.partner_a + cls.partner_b + partner_c
-        if cls.provider == "xero":
-            # Odoo-side payments are sent: Xero needs the account of their journal.
-            cls.company_data["default_journal_cash"].qxs_deposit_account = "090"
+        # Odoo-side payments and refunds are sent: they need the account of their journal.
+        cls.company_data["default_journal_cash"].qxs_deposit_account = (
+            "090" if cls.provider == "xero" else "Checking"
+        )
 
 
 @tagged("post_install", "-at_install")
