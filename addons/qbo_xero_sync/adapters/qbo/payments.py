@@ -169,30 +169,39 @@ class QboPaymentsMixin(QboRefundsMixin):
                     remote_status="open",
                 )
 
-    def _send_payments(self, chunk, outcome):
-        """One batch of [(job, entity: Payment or RefundReceipt, payload)]."""
+    def _batch_entities(self, chunk, label, operation=None):
+        """Send [(job, entity: Payment or RefundReceipt, body)] as one batch: ``operation``
+        "delete", or create / update by whether the body has an Id. An item refused for a stale
+        SyncToken (5010) is read again and written once more. Returns {job key: the answer
+        ({entity: object}) | SyncError | None when QuickBooks did not answer it}."""
+
+        def operation_of(body):
+            return operation or ("update" if body.get("Id") else "create")
+
         batch = [
-            {
-                "bId": str(job.key),
-                "operation": "update" if payload.get("Id") else "create",
-                entity: payload,
-            }
-            for job, entity, payload in chunk
+            {"bId": str(job.key), "operation": operation_of(body), entity: body}
+            for job, entity, body in chunk
         ]
-        salt = ",".join(f"{job.key}:{job.generation}" for job, _e, _p in chunk)
-        answers = self._batch(batch, "payments", salt)
-        for job, entity, payload in chunk:
+        salt = ",".join(f"{job.key}:{job.generation}" for job, _e, _b in chunk)
+        answers = self._batch(batch, label, salt)
+        out = {}
+        for job, entity, body in chunk:
             answer = answers.get(str(job.key))
             if isinstance(answer, SyncError) and answer.code == 5010:
-                # Its SyncToken changed remotely: read it, try once more.
+                op = operation_of(body)
                 try:
-                    answer = {
-                        entity: self._write_current(entity, job, payload["Id"], "update", payload)[
-                            1
-                        ]
-                    }
+                    changes = body if op == "update" else None
+                    answer = {entity: self._write_current(entity, job, body["Id"], op, changes)[1]}
                 except SyncError as exc:
                     answer = exc
+            out[job.key] = answer
+        return out
+
+    def _send_payments(self, chunk, outcome):
+        """One batch of [(job, entity: Payment or RefundReceipt, payload)]."""
+        answers = self._batch_entities(chunk, "payments")
+        for job, entity, _payload in chunk:
+            answer = answers[job.key]
             if isinstance(answer, SyncError) or answer is None:
                 outcome.results[job.key] = answer or SyncError(
                     _("QuickBooks gave no answer for this payment.")
@@ -247,20 +256,9 @@ class QboPaymentsMixin(QboRefundsMixin):
             ops.append((job, entity, {"Id": remote[0], "SyncToken": remote[1] or "0"}))
         for start in range(0, len(ops), const.QBO_BATCH_SIZE):
             chunk = ops[start : start + const.QBO_BATCH_SIZE]
-            batch = [
-                {"bId": str(job.key), "operation": "delete", entity: body}
-                for job, entity, body in chunk
-            ]
-            salt = ",".join(f"{job.key}:{job.generation}" for job, _e, _b in chunk)
-            answers = self._batch(batch, "payment-deletes", salt)
-            for job, entity, body in chunk:
-                answer = answers.get(str(job.key))
-                if isinstance(answer, SyncError) and answer.code == 5010:
-                    try:
-                        self._write_current(entity, job, body["Id"], "delete")
-                        answer = {}
-                    except SyncError as exc:
-                        answer = exc
+            answers = self._batch_entities(chunk, "payment-deletes", "delete")
+            for job, _entity, body in chunk:
+                answer = answers[job.key]
                 if isinstance(answer, SyncError):
                     outcome.results[job.key] = answer
                     continue
