@@ -75,6 +75,35 @@ class TestQboPayments(PaymentsMixin, QxsCase):
         )
         self.assertEqual(self.payment_record(payment).state, "synced")
 
+    def test_payment_changed_remotely_is_read_again_then_updated_and_deleted(self):
+        """A stale SyncToken (the QuickBooks user edited the payment's memo) is read again and
+        the write is made once more: for an update and for a delete."""
+        first, second = self.invoice(amounts=(100.0,)), self.invoice(amounts=(50.0,))
+        self.sync()
+        payment = self.pay(first + second)
+        self.sync()
+        rec = self.payment_record(payment)
+        [remote] = self.qbo()
+        with self.emulator.lock:
+            stored = self.emulator.state["Payment"][remote["Id"]]
+            stored["SyncToken"] = str(int(stored["SyncToken"]) + 1)
+        self.unreconcile(payment)
+        self.reconcile(payment, first)  # the payment now pays only the first invoice
+        self.sync()
+        self.assertEqual(rec.state, "synced", rec.last_error)
+        [remote] = self.qbo()
+        self.assertEqual(
+            [li["LinkedTxn"][0]["TxnId"] for li in remote["Line"]], [self.record(first).remote_id]
+        )
+        with self.emulator.lock:
+            stored = self.emulator.state["Payment"][remote["Id"]]
+            stored["SyncToken"] = str(int(stored["SyncToken"]) + 1)
+        self.cancel(payment)
+        self.assertEqual((rec.state, rec.action), ("pending", "void"))
+        self.sync()
+        self.assertEqual((rec.state, rec.remote_status), ("synced", "deleted"), rec.last_error)
+        self.assertEqual(self.qbo(), [])
+
     def test_cancel_deletes_and_repost_sends_anew(self):
         move = self.invoice()
         self.sync()
