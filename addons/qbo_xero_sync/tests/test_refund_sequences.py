@@ -87,3 +87,34 @@ class TestQboRefundSequences(PaymentsMixin, QxsCase):
         self.assertEqual(rec.state, "synced", rec.last_error)
         self.assertFalse(rec.total_mismatch)
         self.assertEqual(self.remote("CreditMemo", credit)["TotalAmt"], 0.0)
+
+    def test_memo_error_stays_while_its_refund_waits(self):
+        """The same, the refund's batch throttled by QuickBooks: the poll reads the memo (its
+        credit applied) while the refund waits to be sent. Before the fix the read turned the
+        credit note's error into a pending read, and the read into "synced": silent."""
+        credit = self.invoice(amounts=(400.0, 100.0), move_type="out_refund")
+        invoice = self.invoice(amounts=(300.0,))
+        self.settle()
+        applied = round(credit.amount_total * 0.11, 2)
+        self.apply_remotely(credit, invoice, applied)
+        refund = self.pay(credit)
+        limit = self.emulator.config["batch_rate_limit_per_minute"]
+        self.addCleanup(self.emulator.config.__setitem__, "batch_rate_limit_per_minute", limit)
+        with self.emulator.lock:
+            self.emulator.batch_hits.clear()
+            self.emulator.config["batch_rate_limit_per_minute"] = 1
+        self.sync()  # the memo's batch refused (error), the refund's throttled: it waits
+        rec = self.record(credit)
+        self.assertEqual(rec.state, "error")
+        self.assertEqual(self.payment_record(refund).state, "pending")
+        self.poll()
+        self.emulator.config["batch_rate_limit_per_minute"] = limit
+        with self.emulator.lock:
+            self.emulator.batch_hits.clear()
+        self.settle()
+        self.assertEqual(self.payment_record(refund).state, "synced")
+        self.assertEqual(rec.state, "error", "an error stays an error")
+        self.assertIn("already applied to invoices in QuickBooks", rec.last_error)
+        self.assertAlmostEqual(
+            self.remote("CreditMemo", credit)["TotalAmt"], credit.amount_total, 2
+        )
