@@ -170,6 +170,8 @@ class QxsStatusBack(models.AbstractModel):
         payment deleted or voided there) cancels the payments the addon registered for it."""
         exported, waiting = self._exported_cash(remote, move)
         if waiting:
+            if self.state == "error":
+                return  # an error stays an error: a read would mark it synced, silently
             # Read again once the payment is sent (the poll will not name it again).
             self.write(
                 {

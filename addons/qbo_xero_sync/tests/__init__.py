@@ -14,6 +14,7 @@ from . import (
     test_qbo_refunds,
     test_qbo_sync,
     test_qbo_tax_styles,
+    test_refund_sequences,
     test_remote_accounts,
     test_throttling,
     test_tour,

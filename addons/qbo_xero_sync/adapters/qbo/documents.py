@@ -165,6 +165,7 @@ class QboDocumentsMixin:
             answer = answers.get(str(job.key))
             if isinstance(answer, SyncError) and answer.code == 5010:
                 answer = self._retry_stale(entity, job, payload)
+            answer = self._memo_applied_error(job, payload, answer)
             outcome.results[job.key] = self._document_result(entity, answer)
             if isinstance(answer, SyncError) and answer.code == 610 and answer.kind == USER:
                 refused.append((job, payload))

@@ -7,6 +7,9 @@
 - the Credit Memo keeps only what was not refunded: the credit note's values carry the amount
   refunded and its payload scales its lines by the same rule (``reduced_lines``), sent through
   the document queue;
+- a Credit Memo whose QuickBooks user applied more of it to invoices there than the refunds
+  leave it is refused by QuickBooks (6000, its total below what is applied): the error says
+  so and what to do (``_memo_applied_error``), never a bare business error;
 - sent in the payments' batches (create, update in place), deleted on void; a create whose
   answer was lost is found by DocNumber and customer before a create.
 """
@@ -126,6 +129,47 @@ class QboRefundsMixin:
                 payload.update({"Id": remote[0], "SyncToken": remote[1] or "0"})
             ops.append((job, "RefundReceipt", payload))
         return ops
+
+    def _memo_applied_error(self, job, payload, answer):
+        """``answer`` of a Credit Memo update, explained when QuickBooks refused to reduce it
+        (6000) below the credit its user applied to invoices there: the refunds cannot be
+        taken off it without crediting the customer twice."""
+        values = job.values or {}
+        if not (
+            isinstance(answer, SyncError)
+            and answer.code == 6000
+            and job.kind == "credit_note"
+            and values.get("refunded")
+            and payload.get("Id")
+        ):
+            return answer
+        try:
+            current = self._get(f"creditmemo/{payload['Id']}")["CreditMemo"]
+        except SyncError:
+            return answer
+        applied = self._status(current)[1]
+        kept = round(max(values["amount_total"] - values["refunded"], 0.0), 2)
+        if applied <= kept:
+            return answer
+        return SyncError(
+            _(
+                "Credit note %(note)s is refunded for %(refunded)s %(cur)s in Odoo, but "
+                "%(applied)s %(cur)s of its Credit Memo is already applied to invoices in "
+                "QuickBooks: QuickBooks refuses to reduce the memo to %(kept)s below what is "
+                "applied, so it still holds %(total)s and the customer would be credited "
+                "twice. Remove the credit applied in QuickBooks (the customer's payment "
+                "linking the memo to an invoice) or reduce the refund in Odoo to at most "
+                "%(most)s %(cur)s, then retry.",
+                note=values.get("number") or job.remote_number,
+                refunded=f"{values['refunded']:.2f}",
+                applied=f"{applied:.2f}",
+                kept=f"{kept:.2f}",
+                total=f"{float(current.get('TotalAmt') or 0.0):.2f}",
+                most=f"{max(values['amount_total'] - applied, 0.0):.2f}",
+                cur=values.get("currency") or "",
+            ),
+            code=answer.code,
+        )
 
     @staticmethod
     def _refund_result(obj):
