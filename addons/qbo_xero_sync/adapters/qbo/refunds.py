@@ -68,8 +68,9 @@ class QboRefundsMixin:
             "reference": "",
         }
         payload = self._document_payload(receipt, customer_id, items)
+        number, note_numbers = values["number"], ", ".join(notes)
         payload["PrivateNote"] = _(
-            "Odoo %(refund)s, refund of %(notes)s", refund=values["number"], notes=", ".join(notes)
+            "Odoo %(refund)s, refund of %(notes)s", refund=number, notes=note_numbers
         )
         payload["DepositToAccountRef"] = {"value": deposit_id}
         if values.get("rate"):
@@ -151,6 +152,16 @@ class QboRefundsMixin:
         kept = round(max(values["amount_total"] - values["refunded"], 0.0), 2)
         if applied <= kept:
             return answer
+        # Plain names in the message's arguments: the translation extractor reads them.
+        number = values.get("number") or job.remote_number
+        amounts = {
+            "refunded": f"{values['refunded']:.2f}",
+            "applied": f"{applied:.2f}",
+            "kept": f"{kept:.2f}",
+            "total": f"{float(current.get('TotalAmt') or 0.0):.2f}",
+            "most": f"{max(values['amount_total'] - applied, 0.0):.2f}",
+        }
+        currency = values.get("currency") or ""
         return SyncError(
             _(
                 "Credit note %(note)s is refunded for %(refunded)s %(cur)s in Odoo, but "
@@ -160,13 +171,9 @@ class QboRefundsMixin:
                 "twice. Remove the credit applied in QuickBooks (the customer's payment "
                 "linking the memo to an invoice) or reduce the refund in Odoo to at most "
                 "%(most)s %(cur)s, then retry.",
-                note=values.get("number") or job.remote_number,
-                refunded=f"{values['refunded']:.2f}",
-                applied=f"{applied:.2f}",
-                kept=f"{kept:.2f}",
-                total=f"{float(current.get('TotalAmt') or 0.0):.2f}",
-                most=f"{max(values['amount_total'] - applied, 0.0):.2f}",
-                cur=values.get("currency") or "",
+                note=number,
+                cur=currency,
+                **amounts,
             ),
             code=answer.code,
         )

@@ -63,10 +63,9 @@ class XeroDocumentsMixin:
             quantity, unit, discount = line["quantity"], line["price_unit"], line["discount"]
             if discount and doc["kind"] == "credit_note":
                 # Xero takes no discount on credit notes: the discounted price is sent.
+                rate = f"{discount:g}"
                 description = _(
-                    "%(description)s (discount %(rate)s%%)",
-                    description=description,
-                    rate=f"{discount:g}",
+                    "%(description)s (discount %(rate)s%%)", description=description, rate=rate
                 )[:4000]
                 discount, unit = 0.0, None
             if line["tax_included"] and not inclusive:
