@@ -112,19 +112,7 @@ class AccountMove(models.Model):
 
     def _qxs_payment_record(self, connection):
         self.ensure_one()
-        return (
-            self.env["qxs.sync.record"]
-            .sudo()
-            .search(
-                [
-                    ("connection_id", "=", connection.id),
-                    ("purpose", "=", "payment"),
-                    ("res_model", "=", "account.move"),
-                    ("res_id", "=", self.id),
-                ],
-                limit=1,
-            )
-        )
+        return self.env["qxs.sync.record"]._record_of(connection, self, "payment")
 
     # ------------------------------------------------------------------ enqueue
     def _qxs_enqueue_payments(self):

@@ -105,9 +105,9 @@ class QxsSyncRecord(models.Model):
 
     # ------------------------------------------------------------------ enqueue
     @api.model
-    def _enqueue(self, connection, target, purpose="document", action="push", skip_reason=None):
-        """Record the intent to send ``target`` (or void it); return the sync record."""
-        rec = self.sudo().search(
+    def _record_of(self, connection, target, purpose="document"):
+        """The sync record of ``target`` for ``connection`` and ``purpose`` (sudo), or empty."""
+        return self.sudo().search(
             [
                 ("connection_id", "=", connection.id),
                 ("purpose", "=", purpose),
@@ -116,6 +116,11 @@ class QxsSyncRecord(models.Model):
             ],
             limit=1,
         )
+
+    @api.model
+    def _enqueue(self, connection, target, purpose="document", action="push", skip_reason=None):
+        """Record the intent to send ``target`` (or void it); return the sync record."""
+        rec = self._record_of(connection, target, purpose)
         vals = {
             "state": "skipped" if skip_reason else "pending",
             "action": action,
