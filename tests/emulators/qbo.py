@@ -303,6 +303,20 @@ def _money(value):
     return float(_q(value))
 
 
+def _credit_applied(invoice, memo, amount):
+    """How QuickBooks records a credit memo applied to an invoice: a Payment of TotalAmt 0 whose
+    lines link both for the amount applied."""
+    return {
+        "CustomerRef": {"value": _ref(invoice["CustomerRef"])},
+        "CurrencyRef": {"value": _ref(invoice["CurrencyRef"])},
+        "TotalAmt": 0.0,
+        "Line": [
+            {"Amount": amount, "LinkedTxn": [{"TxnId": txn["Id"], "TxnType": kind}]}
+            for kind, txn in (("Invoice", invoice), ("CreditMemo", memo))
+        ],
+    }
+
+
 def _ref(value):
     """The id of a reference (``{"value": "58", "name": ...}``), or None."""
     return (
@@ -1688,16 +1702,8 @@ class QboEmulator(Emulator):
             ):
                 continue
             amount = float(_money(min(open_invoice, credit)))
-            payment = {
-                "CustomerRef": {"value": customer},
-                "CurrencyRef": {"value": currency},
-                "TxnDate": invoice["TxnDate"],
-                "TotalAmt": 0.0,
-                "Line": [
-                    {"Amount": amount, "LinkedTxn": [{"TxnId": txn["Id"], "TxnType": kind}]}
-                    for kind, txn in (("Invoice", invoice), ("CreditMemo", memo))
-                ],
-            }
+            payment = _credit_applied(invoice, memo, amount)
+            payment["TxnDate"] = invoice["TxnDate"]
             self._validate("Payment", payment, None, False)
             self._insert("Payment", payment)
             self._refresh_links(None, payment)
@@ -2012,6 +2018,12 @@ class QboEmulator(Emulator):
                     "Line": [line],
                 },
             )["Payment"]
+
+    def apply_credit(self, memo_id, invoice_id, amount):
+        """The user applies ``amount`` of a credit memo to an invoice (a Payment of TotalAmt 0)."""
+        with self.lock:
+            invoice, memo = self._get("Invoice", invoice_id), self._get("CreditMemo", memo_id)
+            return self._save("Payment", _credit_applied(invoice, memo, amount))["Payment"]
 
     def void_document(self, kind, obj_id):
         """The user voids a document in QuickBooks (any voidable kind)."""

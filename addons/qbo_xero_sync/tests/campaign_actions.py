@@ -380,24 +380,7 @@ class CampaignActions:
         try:
             with emulator.lock:
                 if self.provider == "qbo":
-                    emulator._save(
-                        "Payment",
-                        {
-                            "CustomerRef": dict(inv["CustomerRef"]),
-                            "CurrencyRef": dict(inv["CurrencyRef"]),
-                            "TotalAmt": 0,
-                            "Line": [
-                                {
-                                    "Amount": amount,
-                                    "LinkedTxn": [{"TxnId": inv["Id"], "TxnType": "Invoice"}],
-                                },
-                                {
-                                    "Amount": amount,
-                                    "LinkedTxn": [{"TxnId": note["Id"], "TxnType": "CreditMemo"}],
-                                },
-                            ],
-                        },
-                    )
+                    emulator.apply_credit(note["Id"], inv["Id"], amount)
                 else:
                     tid, stored = emulator._locate("CreditNotes", note["CreditNoteID"])
                     emulator._allocate(

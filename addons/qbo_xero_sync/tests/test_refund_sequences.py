@@ -28,25 +28,7 @@ class TestQboRefundSequences(PaymentsMixin, QxsCase):
         """The QuickBooks user applies ``amount`` of the credit memo to the invoice: stored as
         QuickBooks stores a credit applied, a Payment of TotalAmt 0 linking both."""
         memo, inv = self.remote("CreditMemo", credit), self.remote("Invoice", invoice)
-        with self.emulator.lock:
-            self.emulator._save(
-                "Payment",
-                {
-                    "CustomerRef": dict(inv["CustomerRef"]),
-                    "CurrencyRef": dict(inv["CurrencyRef"]),
-                    "TotalAmt": 0,
-                    "Line": [
-                        {
-                            "Amount": amount,
-                            "LinkedTxn": [{"TxnId": inv["Id"], "TxnType": "Invoice"}],
-                        },
-                        {
-                            "Amount": amount,
-                            "LinkedTxn": [{"TxnId": memo["Id"], "TxnType": "CreditMemo"}],
-                        },
-                    ],
-                },
-            )
+        self.emulator.apply_credit(memo["Id"], inv["Id"], amount)
 
     def test_full_refund_of_a_memo_partly_applied_remotely_is_not_silent(self):
         """Campaign seed 50311178: part of the Credit Memo applied to another invoice in
