@@ -27,7 +27,14 @@ from .common import QxsCase
 from .test_http import HttpHelpers
 
 CALLBACK = "/qbo_xero_sync/oauth/callback"
-FORM_FIELDS = ("qxs_sync_state", "qxs_sync_error", "qxs_remote_url", "qxs_remote_number")
+FORM_FIELDS = (
+    "qxs_sync_state",
+    "qxs_sync_error",
+    "qxs_remote_url",
+    "qxs_remote_number",
+    "qxs_payment_sync_summary",
+    "qxs_payment_sync_error",
+)
 SECRETS = (
     "client_id",
     "client_secret",
@@ -121,6 +128,23 @@ class TestAccess(AccessHelpers, QxsCase):
             self.assertEqual(values["qxs_sync_state"], "error")
             self.assertIn("tax code", values["qxs_sync_error"])
             self.assertEqual(self.assert_opens(pending, user)["qxs_sync_state"], "pending")
+
+    def test_every_role_sees_the_payments_sync_state_and_failure(self):
+        """A payment registered by a billing user fails to sync (its journal's deposit account
+        is unknown to QuickBooks): every accounting role opening the invoice sees the payments'
+        state and the provider's message."""
+        move = self.invoice()
+        self.sync()
+        bank = self.company_data["default_journal_bank"]
+        bank.qxs_deposit_account = "No such account"
+        self.env["account.payment.register"].with_user(self.billing).with_context(
+            active_model="account.move", active_ids=move.ids
+        ).create({"journal_id": bank.id})._create_payments()
+        self.sync()
+        for user in (self.billing, self.bookkeeper, self.accountant, self.auditor):
+            values = self.assert_opens(move, user)
+            self.assertTrue(values["qxs_payment_sync_summary"], user.login)
+            self.assertTrue(values["qxs_payment_sync_error"], user.login)
 
     def test_salesman_opens_the_invoice_of_their_sale_order(self):
         order = (
