@@ -64,8 +64,14 @@ ensure_template() {
     key=$(printf '%s %s' "$base_modules" "$(cat "$REPO_ROOT/setup/odoo-constraints.txt")" \
         "$("$PY" -c 'import odoo.release as r; print(r.version)')" | sha1sum | cut -c1-10)
     TEMPLATE="qxs_template_$key"
-    psql -d postgres -Atqc "select 1 from pg_database where datname='$TEMPLATE'" | grep -q 1 \
-        && return 0
+    # Runs started together build it once: the others wait for this lock, then find it.
+    mkdir -p "$data_dir"
+    exec 9>"$data_dir/.template.lock"
+    flock 9
+    if psql -d postgres -Atqc "select 1 from pg_database where datname='$TEMPLATE'" | grep -q 1; then
+        flock -u 9
+        return 0
+    fi
     say "Building the template database $TEMPLATE ($base_modules, no demo data; once, ~1-2 min)"
     building="${TEMPLATE}_building"
     dropdb --if-exists "$building" >/dev/null 2>&1
@@ -79,6 +85,7 @@ ensure_template() {
     if [ -d "$data_dir/filestore/$building" ]; then
         mv "$data_dir/filestore/$building" "$data_dir/filestore/$TEMPLATE"
     fi
+    flock -u 9
 }
 
 # A throwaway copy of the template (database and filestore). $1: data dir, $2: new name.

@@ -102,6 +102,9 @@ class Job:
     remote_number: str = None
     generation: int = 0  # bumped when the document is deliberately sent anew
     customer_id: str = None  # the remote customer bound to values["partner"], when known
+    # Tried before without a known answer (no remote id yet): the provider may have it, so a
+    # create looks it up by number first. A first send creates at once.
+    maybe_sent: bool = False
 
 
 @dataclasses.dataclass

@@ -13,6 +13,7 @@ from . import (
     qxs_connection,
     qxs_connection_tenant,
     qxs_remote_account,
+    qxs_send_attempt,
     qxs_sync_record,
     res_company,
     res_config_settings,

@@ -316,6 +316,10 @@ class QxsSyncRecord(models.Model):
             adapters[connection.id] = connection._adapter()
         handler = self._handlers().get((self[:1].purpose, self[:1].action))
         jobs, refused = self._jobs(strict=self[:1].action == "push")
+        if self[:1].action == "push":
+            # Before any request: a crash after the provider's write must not hide this try.
+            sent = {job.key for job in jobs if not job.remote_id}
+            self.env["qxs.send.attempt"]._mark(self.filtered(lambda rec: rec.id in sent))
         outcome = Outcome(results=dict(refused))
         try:
             if jobs:
@@ -362,6 +366,7 @@ class QxsSyncRecord(models.Model):
         document's number and customer."""
         Binding = self.env["qxs.binding"]
         jobs, refused = [], {}
+        tried = self.env["qxs.send.attempt"]._marked(self)
         for rec in self:
             try:
                 values = rec._job_values(strict)
@@ -384,6 +389,8 @@ class QxsSyncRecord(models.Model):
                     remote_number=rec.remote_number or None,
                     generation=rec.generation,
                     customer_id=customer_id,
+                    maybe_sent=not rec.remote_id
+                    and (rec.id in tried or bool(rec.last_attempt_date)),
                 )
             )
         return jobs, refused
@@ -400,10 +407,6 @@ class QxsSyncRecord(models.Model):
             if self.action == "void" and (self.payment_values or {}).get("kind"):
                 # A void removes what was sent: a refund unreconciled is no refund any more.
                 values["kind"] = self.payment_values["kind"]
-            # Tried before without a known answer: the provider may have it (a lost answer),
-            # so the adapter looks it up before creating it. A first try creates at once (its
-            # request id makes a retry of the same request safe).
-            values["maybe_sent"] = bool(self.last_attempt_date) and not self.remote_id
             return values
         if self.action == "void" or (self.action == "push" and self.remote_id):
             # Voided or updated once its payments being removed are gone (Xero refuses to edit

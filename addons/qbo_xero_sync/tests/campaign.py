@@ -91,6 +91,7 @@ from odoo.exceptions import UserError, ValidationError
 from .campaign_actions import CampaignActions
 from .campaign_checks import CampaignChecks, Violation
 from .campaign_refunds import REFUND_OPERATIONS, CampaignRefunds, refund_action, refund_summary
+from .common import lost_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -597,26 +598,14 @@ class Campaign(CampaignActions, CampaignChecks, CampaignRefunds):
 
     def do_lost_commit(self, action):
         """The send cron runs, the provider applies its writes, then Odoo's transaction is lost
-        (the worker died before its commit). The token rotation is kept: the addon stores it
-        in a transaction of its own, which a crash does not undo."""
+        (the worker died before its commit). What the addon commits in transactions of its own
+        (the token rotation, the marks of send attempts) is kept, as a crash keeps it."""
         writes = self.emulator.count(method="POST") + self.emulator.count(method="PUT")
-        savepoint = self.env.cr.savepoint()
-        try:
-            self.env["qxs.sync.record"]._cron_sync()
-        except Exception as exc:
-            self.violate("cron_raised", f"send cron (lost commit) raised {exc!r}")
-        conn = self.connection.sudo()
-        conn.invalidate_recordset()
-        tokens = {
-            "access_token": conn.access_token,
-            "refresh_token": conn.refresh_token,
-            "token_expiry": conn.token_expiry,
-            "state": conn.state,
-        }
-        savepoint.rollback()
-        savepoint.close(rollback=False)
-        self.env.invalidate_all()
-        conn.write(tokens)
+        with lost_commit(self.env, self.connection):
+            try:
+                self.env["qxs.sync.record"]._cron_sync()
+            except Exception as exc:
+                self.violate("cron_raised", f"send cron (lost commit) raised {exc!r}")
         self.totals["fault lost_commit injected"] += 1
         after = self.emulator.count(method="POST") + self.emulator.count(method="PUT")
         self.totals["fault lost_commit hit"] += int(after > writes)

@@ -5,6 +5,8 @@ The emulators live in the repository's top-level ``tests/emulators`` package (im
 this process on a free port and spoken to over real HTTP by the real SDKs.
 """
 
+import contextlib
+
 from odoo import fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -12,6 +14,37 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from tests.contracts.check import assert_no_violations
 from tests.emulators import get_emulator_class
 from tests.emulators.odoo_connect import connect_company
+
+
+@contextlib.contextmanager
+def lost_commit(env, connection):
+    """Run the block as a worker whose transaction is lost at its end (it died before its
+    commit, after the provider applied its writes): all it wrote in Odoo is rolled back, except
+    what the addon commits in transactions of their own and a crash does not undo (the
+    connection's rotated tokens, the marks of send attempts). In tests those transactions are
+    savepoints of the test's, so they are carried over the rollback here."""
+    savepoint = env.cr.savepoint()
+    try:
+        yield
+    finally:
+        conn = connection.sudo()
+        conn.invalidate_recordset()
+        tokens = {
+            key: conn[key] for key in ("access_token", "refresh_token", "token_expiry", "state")
+        }
+        marks = env["qxs.send.attempt"].sudo().search_read([], ["record_ref", "attempted_at"])
+        savepoint.rollback()
+        savepoint.close(rollback=False)
+        env.invalidate_all()
+        conn.write(tokens)
+        kept = set(env["qxs.send.attempt"].sudo().search([]).ids)
+        env["qxs.send.attempt"].sudo().create(
+            [
+                {"record_ref": m["record_ref"], "attempted_at": m["attempted_at"]}
+                for m in marks
+                if m["id"] not in kept
+            ]
+        )
 
 
 class XeroMixin:

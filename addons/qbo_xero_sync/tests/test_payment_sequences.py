@@ -3,7 +3,7 @@ small deterministic test of the product fix it led to."""
 
 from odoo.tests import tagged
 
-from .common import QxsCase, XeroMixin
+from .common import QxsCase, XeroMixin, lost_commit
 from .payments_common import PaymentsMixin
 
 
@@ -50,20 +50,17 @@ class PaymentSequencesMixin(PaymentsMixin):
         return move, credit, rec
 
     def check_payment_sent_by_a_lost_commit(self):
-        """A worker sends a payment, the provider creates it, then the worker dies before its
-        commit: Odoo does not know it was tried. The next run sends it in another batch (so
-        with another request id): the provider refuses the second copy (more than the amount
-        due) and the payment it has under that number, customer and amount is taken. Before
-        the fix, the record stayed in error and the poll took that payment for cash received
-        by the provider (campaign: payment_double_counted)."""
+        """A worker sends a partial payment, the provider creates it, then the worker dies
+        before its commit: Odoo's sync record looks untried. The next run sends it in another
+        group (so with another request id), and the provider would accept a second copy (the
+        invoice still owes more). The mark of the attempt, committed before the request, makes
+        that run find the payment by number, customer and amount instead (campaign: a second
+        payment, then payment_double_counted)."""
         first, second = self.invoice(amounts=(100.0,)), self.invoice(amounts=(100.0,))
         self.sync()
-        payment = self.pay(first, amount=90.0, user=self.billing_user)
-        savepoint = self.env.cr.savepoint()
-        self.sync()
-        savepoint.rollback()
-        savepoint.close(rollback=False)
-        self.env.invalidate_all()
+        payment = self.pay(first, amount=40.0, user=self.billing_user)
+        with lost_commit(self.env, self.connection):
+            self.sync()
         rec = self.payment_record(payment)
         self.assertFalse(rec.remote_id)
         self.assertEqual(len(self.live_payments()), 1)
@@ -75,6 +72,11 @@ class PaymentSequencesMixin(PaymentsMixin):
             self.env["account.move"].search([("qxs_origin_document_id", "in", first.ids)])
         )
         self.assertAlmostEqual(self.remote_open(first), first.amount_residual, 2)
+        self.assertAlmostEqual(self.remote_open(second), second.amount_residual, 2)
+        marks = self.env["qxs.send.attempt"].sudo()
+        self.assertTrue(marks.search([("record_ref", "=", rec.id)]))
+        marks._gc_marks_of_known_outcomes()
+        self.assertFalse(marks.search([("record_ref", "=", rec.id)]))
 
     def check_invoice_changed_after_its_payment_is_removed(self):
         """An invoice paid from Odoo is reset to draft (its payment unreconciled), changed and

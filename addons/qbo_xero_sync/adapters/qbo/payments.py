@@ -89,7 +89,7 @@ class QboPaymentsMixin(QboRefundsMixin):
         before, or ``always``)."""
         todo = {}
         for job in jobs:
-            if not job.remote_id and (always or job.values.get("maybe_sent", True)):
+            if not job.remote_id and (always or job.maybe_sent):
                 todo.setdefault(job.values["number"][: const.QBO_PAYMENT_REF_MAX], []).append(job)
         if not todo:
             return {}

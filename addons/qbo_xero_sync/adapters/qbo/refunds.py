@@ -82,7 +82,7 @@ class QboRefundsMixin:
         before without a known answer (same DocNumber and customer)."""
         todo = {}
         for job in jobs:
-            if not job.remote_id and job.values.get("maybe_sent"):
+            if not job.remote_id and job.maybe_sent:
                 todo.setdefault(job.values["number"][: const.QBO_DOCNUMBER_MAX], []).append(job)
         if not todo:
             return {}

@@ -81,7 +81,7 @@ class XeroPaymentsMixin:
                 outcome.results[job.key] = error
         jobs = [job for job in jobs if job.key not in outcome.results]
         stale = {rid for job in jobs for rid in (job.remote_id or "").split(SEP) if rid}
-        maybe = [j.values["number"] for j in jobs if j.remote_id or j.values.get("maybe_sent")]
+        maybe = [j.values["number"] for j in jobs if j.remote_id or j.maybe_sent]
         existing = self._payments_by_reference(maybe, stale)
         ids, todo = {}, []
         for job in jobs:
