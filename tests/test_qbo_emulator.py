@@ -931,3 +931,19 @@ def test_command_line_prints_the_urls():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_preferences_say_how_classes_and_locations_are_tracked(make_emu):
+    for class_tracking, per_txn, per_line in (
+        ("line", False, True),
+        ("document", True, False),
+        (None, False, False),
+    ):
+        emu = make_emu(class_tracking=class_tracking, track_departments=class_tracking is not None)
+        token = emu.issue_tokens()["access_token"]
+        prefs = api_get(emu, "preferences", token).json()["Preferences"]["AccountingInfoPrefs"]
+        assert (prefs["ClassTrackingPerTxn"], prefs["ClassTrackingPerTxnLine"]) == (
+            per_txn,
+            per_line,
+        )
+        assert prefs["TrackDepartments"] is (class_tracking is not None)

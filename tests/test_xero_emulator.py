@@ -31,6 +31,7 @@ from xero_python.accounting.models import (
     Invoices,
     LineAmountTypes,
     LineItem,
+    LineItemTracking,
     ManualJournal,
     ManualJournalLine,
     ManualJournals,
@@ -1159,3 +1160,43 @@ def test_cli_prints_urls():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_organisation_currencies_and_tracking_categories(emu, xero):
+    org = xero.acc.get_organisations(xero.tenant, _request_timeout=T).organisations[0]
+    assert (org.name, val(org.base_currency), val(org.country_code)) == (
+        emu.config["tenants"][0]["tenantName"],
+        "USD",
+        "US",
+    )
+    assert (org.payment_terms.sales.day, val(org.payment_terms.sales.type)) == (
+        30,
+        "DAYSAFTERBILLDATE",
+    )
+    emu.config["currencies"] = ["EUR", "USD"]
+    codes = [val(c.code) for c in xero.acc.get_currencies(xero.tenant).currencies]
+    assert codes == ["USD", "EUR"]  # the base currency first
+    categories = xero.acc.get_tracking_categories(xero.tenant).tracking_categories
+    assert [(c.name, [o.name for o in c.options]) for c in categories] == [
+        ("Region", ["North", "South"]),
+        ("Sales channel", ["Online", "Shop"]),
+    ]
+
+
+def test_invoice_line_tracking_must_name_an_active_category_and_option(emu, xero):
+    cid = contact_id(emu)
+    good = line(10, tracking=[LineItemTracking(name="region", option="north")])
+    results = create(
+        xero,
+        invoice(cid, [good]),
+        invoice(cid, [line(10, tracking=[LineItemTracking(name="Colour", option="Red")])]),
+        invoice(cid, [line(10, tracking=[LineItemTracking(name="Region", option="East")])]),
+    )
+    assert [messages(r) for r in results] == [
+        [],
+        ["Tracking category 'Colour' does not exist."],
+        ["Tracking option 'East' does not exist in tracking category 'Region'."],
+    ]
+    stored = results[0].line_items[0].tracking[0]
+    assert (stored.name, stored.option) == ("Region", "North")
+    assert stored.tracking_category_id and stored.tracking_option_id

@@ -20,11 +20,14 @@ XERO_ENVELOPES = (
     "Allocations",
     "Contacts",
     "CreditNotes",
+    "Currencies",
     "Invoices",
     "Items",
     "ManualJournals",
+    "Organisations",
     "Payments",
     "TaxRates",
+    "TrackingCategories",
 )
 XERO_WRITTEN = ("Allocation", "Contact", "CreditNote", "Item", "ManualJournal", "Payment")
 

@@ -571,6 +571,10 @@ class QboEmulator(Emulator):
         # Preferences.SalesFormsPrefs.AutoApplyCredit ("Automatically apply credits"): a new
         # invoice takes the customer's open credit memos at once (QBO_RULES.md).
         "auto_apply_credit": False,
+        # Preferences.AccountingInfoPrefs: class tracking "line" (ClassTrackingPerTxnLine),
+        # "document" (ClassTrackingPerTxn) or None (off); locations (TrackDepartments).
+        "class_tracking": "line",
+        "track_departments": True,
     }
 
     def __init__(self, host="127.0.0.1", port=0, **config):
@@ -1764,6 +1768,12 @@ class QboEmulator(Emulator):
             "CurrencyPrefs": {
                 "MultiCurrencyEnabled": len(cfg["currencies"]) > 1,
                 "HomeCurrency": {"value": cfg["home_currency"]},
+            },
+            "AccountingInfoPrefs": {
+                "TrackDepartments": bool(cfg["track_departments"]),
+                "DepartmentTerminology": "Location",
+                "ClassTrackingPerTxn": cfg["class_tracking"] == "document",
+                "ClassTrackingPerTxnLine": cfg["class_tracking"] == "line",
             },
             "SalesFormsPrefs": {
                 "CustomTxnNumbers": False,

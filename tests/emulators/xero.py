@@ -91,10 +91,19 @@ ID_KEYS = {
     "Items": "ItemID",
     "Payments": "PaymentID",
     "ManualJournals": "ManualJournalID",
+    "TrackingCategories": "TrackingCategoryID",
     **{kind: spec["id"] for kind, spec in DOCS.items()},
 }
 
 CENT = Decimal("0.01")
+CURRENCY_NAMES = {
+    "USD": "United States Dollar",
+    "EUR": "Euro",
+    "GBP": "British Pound",
+    "AUD": "Australian Dollar",
+    "NZD": "New Zealand Dollar",
+    "CAD": "Canadian Dollar",
+}
 _MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -346,6 +355,10 @@ class XeroEmulator(Emulator):
         "webhook_key": "xero-webhook-key",
         "base_currency": "USD",
         "currencies": ["USD"],
+        "country_code": "US",
+        "org_version": "US",
+        # Organisation.PaymentTerms.Sales: the default due date of sales invoices (None: none)
+        "sales_payment_terms": {"Day": 30, "Type": "DAYSAFTERBILLDATE"},
         "page_size": 100,
         "max_page_size": 1000,  # ⚠ pageSize cap
         "invoice_account_classes": ["REVENUE"],  # ⚠ account classes allowed on sales lines
@@ -418,6 +431,9 @@ class XeroEmulator(Emulator):
             ("GET", "Accounts/(?P<id>[^/]+)", "settings", self.get_one),
             ("PUT", "Accounts", "settings", self.write_accounts),
             ("GET", "TaxRates", "settings", self.list_plain),
+            ("GET", "TrackingCategories", "settings", self.list_plain),
+            ("GET", "Organisation", "settings", self.get_organisation),
+            ("GET", "Currencies", "settings", self.list_currencies),
             ("GET", "Items", "items", self.list_plain),
             ("GET", "Items/(?P<id>[^/]+)", "items", self.get_one),
             ("PUT|POST", "Items", "items", self.write_items),
@@ -483,7 +499,8 @@ class XeroEmulator(Emulator):
         obj = copy.deepcopy(obj)
         key = ID_KEYS[kind]
         obj.setdefault(key, str(uuid.uuid4()))
-        if kind != "TaxRates":  # a tax rate has no UpdatedDateUTC (XERO_RULES.md, contracts)
+        # Tax rates and tracking categories have no UpdatedDateUTC (XERO_RULES.md, contracts)
+        if kind not in ("TaxRates", "TrackingCategories"):
             obj.setdefault("UpdatedDateUTC", self._stamp())
         if kind == "Accounts":
             obj.setdefault("Status", "ACTIVE")
@@ -527,6 +544,16 @@ class XeroEmulator(Emulator):
                 "Phones": [],
                 "HasAttachments": False,
                 **({"ContactNumber": contact_number} if contact_number else {}),
+            }
+
+        def tracking(name, *options):
+            return {
+                "Name": name,
+                "Status": "ACTIVE",
+                "Options": [
+                    {"TrackingOptionID": str(uuid.uuid4()), "Name": o, "Status": "ACTIVE"}
+                    for o in options
+                ],
             }
 
         def item(code, name, price, account_code="200", tax="OUTPUT"):
@@ -584,6 +611,10 @@ class XeroEmulator(Emulator):
                 contact("Bayside Club", "BAYS-002", "treasurer@bayside.example", "ODOO-P-7"),
                 contact("Marine Systems", "MARI-003", "ap@marine.example"),
                 contact("City Agency", "CITY-004", "finance@city.example"),
+            ],
+            "TrackingCategories": [
+                tracking("Region", "North", "South"),
+                tracking("Sales channel", "Online", "Shop"),
             ],
             "Items": [
                 item("DESK", "Office Desk", 450.0),
@@ -1086,6 +1117,40 @@ class XeroEmulator(Emulator):
     def list_plain(self, req, tid, kind):
         """GET list of Accounts, TaxRates, Items, Payments, ManualJournals."""
         return self._list(req, tid, kind, list(self.orgs[tid][kind].values()))
+
+    def get_organisation(self, req, tid, kind):
+        """GET /Organisation: the connected organisation (base currency, default sales payment
+        terms)."""
+        tenant = next(t for t in self.config["tenants"] if t["tenantId"] == tid)
+        org = {
+            "OrganisationID": tid,
+            "Name": tenant["tenantName"],
+            "LegalName": tenant["tenantName"],
+            "BaseCurrency": self.config["base_currency"],
+            "CountryCode": self.config["country_code"],
+            "OrganisationStatus": "ACTIVE",
+            "PaysTax": True,
+            "Version": self.config["org_version"],
+            "OrganisationType": "COMPANY",
+            "IsDemoCompany": False,
+            "FinancialYearEndDay": 31,
+            "FinancialYearEndMonth": 12,
+            "SalesTaxBasis": "ACCRUALS",
+            "Timezone": "PACIFICSTANDARDTIME",
+        }
+        terms = self.config["sales_payment_terms"]
+        if terms:
+            org["PaymentTerms"] = {"Sales": dict(terms)}
+        return self._envelope("Organisations", [org])
+
+    def list_currencies(self, req, tid, kind):
+        """GET /Currencies: the currencies enabled in the organisation (the base one first)."""
+        codes = [self.config["base_currency"]] + [
+            c for c in self.config["currencies"] if c != self.config["base_currency"]
+        ]
+        return self._envelope(
+            "Currencies", [{"Code": c, "Description": CURRENCY_NAMES.get(c, c)} for c in codes]
+        )
 
     def list_contacts(self, req, tid, kind):
         """GET /Contacts: archived contacts only with includeArchived=true."""
@@ -1629,6 +1694,56 @@ class XeroEmulator(Emulator):
             if contact.get(k) is not None
         }
 
+    @staticmethod
+    def _tracking(store, given):
+        """Each line's tracking: an active category (by TrackingCategoryID or Name) and one of
+        its active options (by Option name or TrackingOptionID). Returns (the tracking as
+        stored, with ids and names; the errors)."""
+        tracking, errors = [], []
+        categories = [c for c in store["TrackingCategories"].values() if c["Status"] == "ACTIVE"]
+        for raw in given:
+            raw = raw if isinstance(raw, dict) else {}
+            category = next(
+                (
+                    c
+                    for c in categories
+                    if raw.get("TrackingCategoryID") == c["TrackingCategoryID"]
+                    or (raw.get("Name") or "").lower() == c["Name"].lower()
+                ),
+                None,
+            )
+            if category is None:
+                # ⚠ wording
+                errors.append(f"Tracking category '{raw.get('Name')}' does not exist.")
+                continue
+            option = next(
+                (
+                    o
+                    for o in category["Options"]
+                    if o["Status"] == "ACTIVE"
+                    and (
+                        (raw.get("Option") or "").lower() == o["Name"].lower()
+                        or raw.get("TrackingOptionID") == o["TrackingOptionID"]
+                    )
+                ),
+                None,
+            )
+            if option is None:
+                errors.append(  # ⚠ wording
+                    f"Tracking option '{raw.get('Option')}' does not exist in tracking "
+                    f"category '{category['Name']}'."
+                )
+                continue
+            tracking.append(
+                {
+                    "TrackingCategoryID": category["TrackingCategoryID"],
+                    "TrackingOptionID": option["TrackingOptionID"],
+                    "Name": category["Name"],
+                    "Option": option["Name"],
+                }
+            )
+        return tracking, errors
+
     def _lines(self, tid, kind, raw_lines, doc, unitdp):
         """Validate line items and compute LineAmount and TaxAmount per line (2 dp)."""
         store = self.orgs[tid]
@@ -1669,6 +1784,8 @@ class XeroEmulator(Emulator):
                 errors.append("Discounts are not supported on credit notes.")  # spec LineItem
             if len(line["Tracking"]) > 2:
                 errors.append("A line item can have at most 2 tracking categories.")
+            line["Tracking"], tracking_errors = self._tracking(store, line["Tracking"])
+            errors += tracking_errors
             if qty is None and unit is None and given is None:
                 if not line["Description"]:
                     errors.append("Description needs to be at least 1 char long")
