@@ -24,6 +24,7 @@
         "views/product_template_views.xml",
         "views/res_partner_views.xml",
         "views/account_tax_views.xml",
+        "views/account_payment_term_views.xml",
         "views/crm_team_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",

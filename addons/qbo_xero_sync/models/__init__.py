@@ -5,6 +5,7 @@ from . import (
     account_move,
     account_move_payment,
     account_move_refund,
+    account_payment_term,
     account_partial_reconcile,
     account_tax,
     crm_team,

@@ -1,0 +1,1 @@
+# Transient models (wizards) of the addon: one per file.
