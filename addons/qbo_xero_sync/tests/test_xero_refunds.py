@@ -85,3 +85,29 @@ class TestXeroRefunds(PaymentsMixin, XeroMixin, QxsCase):
         self.sync_all()
         self.assertEqual(self.payment_record(refund).state, "synced")
         self.assertEqual(len(self.payments()), 1)
+
+    def test_refund_sent_without_a_trace_is_found_when_xero_refuses_it_again(self):
+        """A whole refund whose every trace Odoo lost (no remote id, no attempt mark): sent
+        again, Xero refuses the copy (the credit note has nothing left) and the refund Xero has
+        under that reference, credit note and amount is taken. Its Payment names a credit note,
+        not an invoice: before the fix, looking it up raised and the whole group failed
+        (campaign seed 50311178)."""
+        credit = self.credit_note()
+        refund = self.pay(credit, amount=credit.amount_total)
+        self.sync_all()
+        rec = self.payment_record(refund)
+        self.assertEqual(rec.state, "synced", rec.last_error)
+        remote_id = rec.remote_id
+        # Another request (another Idempotency-Key), as a resend in another group would be.
+        rec.write(
+            {
+                "remote_id": False,
+                "state": "pending",
+                "last_attempt_date": False,
+                "generation": rec.generation + 1,
+            }
+        )
+        self.env["qxs.send.attempt"].sudo().search([]).unlink()
+        self.sync_all()
+        self.assertEqual((rec.state, rec.remote_id), ("synced", remote_id), rec.last_error)
+        self.assertEqual(len(self.payments()), 1)

@@ -46,6 +46,23 @@ def paid_document_id(payment):
     return None
 
 
+def take_payment_of(payments, alloc):
+    """The Xero Payment of ``payments`` that pays ``alloc`` (same invoice or credit note, same
+    amount), removed from the list so that it is taken once; None when there is none."""
+    match = next(
+        (
+            p
+            for p in payments
+            if paid_document_id(p) == alloc["remote_id"]
+            and abs(float(p.amount or 0) - alloc["amount"]) < 0.005
+        ),
+        None,
+    )
+    if match is not None:
+        payments.remove(match)
+    return match
+
+
 class XeroPaymentsMixin:
     """push_payments and void_payments."""
 
@@ -87,17 +104,8 @@ class XeroPaymentsMixin:
         for job in jobs:
             have = existing.get(job.values["number"].lower(), [])
             for n, alloc in enumerate(job.values["allocations"]):
-                match = next(
-                    (
-                        p
-                        for p in have
-                        if paid_document_id(p) == alloc["remote_id"]
-                        and abs(float(p.amount or 0) - alloc["amount"]) < 0.005
-                    ),
-                    None,
-                )
+                match = take_payment_of(have, alloc)
                 if match:
-                    have.remove(match)
                     ids[(job.key, n)] = match.payment_id
                 else:
                     todo.append((job, n, self._payment(job, alloc)))
@@ -142,18 +150,9 @@ class XeroPaymentsMixin:
             for n, alloc in enumerate(job.values["allocations"]):
                 if (job.key, n) in ids:
                     continue
-                match = next(
-                    (
-                        p
-                        for p in have
-                        if p.invoice.invoice_id == alloc["remote_id"]
-                        and abs(float(p.amount or 0) - alloc["amount"]) < 0.005
-                    ),
-                    None,
-                )
+                match = take_payment_of(have, alloc)
                 if match is None:
                     break
-                have.remove(match)
                 found[(job.key, n)] = match.payment_id
             else:
                 ids.update(found)
