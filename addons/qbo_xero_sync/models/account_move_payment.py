@@ -165,7 +165,7 @@ class AccountMove(models.Model):
                     ("payment_move_id", "=", self.id),
                 ]
             )
-        )
+        ) | self.env["qxs.send.attempt"]._unanswered_payments_of(connection, self)
 
         def removes_it(rec):
             """The provider's copy pays this document, the next write of it no longer will
@@ -173,7 +173,7 @@ class AccountMove(models.Model):
             unit = rec.payment_move_id
             if unit == self:
                 return rec.action == "void"
-            if str(self.id) not in (rec.payment_allocations or {}):
+            if str(self.id) not in rec._maybe_paid_move_ids():
                 return False
             if rec.action == "void" or not unit.exists() or unit.state != "posted":
                 return True

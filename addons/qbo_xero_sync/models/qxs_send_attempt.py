@@ -20,14 +20,54 @@ class QxsSendAttempt(models.Model):
 
     record_ref = fields.Integer(string="Sync record", required=True, index=True)
     attempted_at = fields.Datetime(required=True, default=fields.Datetime.now)
+    # The Odoo documents the attempt writes to (a payment's: those it pays), as ",id,id,": the
+    # provider may have them paid by it although Odoo does not know.
+    move_refs = fields.Char(string="Documents")
 
     @api.model
-    def _mark(self, records):
-        """Mark ``records`` as tried, in a transaction committed at once."""
+    def _mark(self, records, move_ids=None):
+        """Mark ``records`` as tried, in a transaction committed at once. ``move_ids``:
+        {record id: ids of the documents the attempt writes to}."""
         if not records:
             return
+        move_ids = move_ids or {}
         with records.connection_id[:1]._independent_env() as env:
-            env[self._name].create([{"record_ref": rec_id} for rec_id in records.ids])
+            env[self._name].create(
+                [
+                    {
+                        "record_ref": rec_id,
+                        "move_refs": ",{},".format(
+                            ",".join(str(i) for i in move_ids.get(rec_id, ()))
+                        ),
+                    }
+                    for rec_id in records.ids
+                ]
+            )
+
+    @api.model
+    def _attempted_move_ids(self, record):
+        """{str(move id)} of the documents that tries of ``record`` wrote to."""
+        marks = self.sudo().search([("record_ref", "=", record.id)])
+        return {ref for mark in marks for ref in (mark.move_refs or "").split(",") if ref}
+
+    @api.model
+    def _unanswered_payments_of(self, connection, move):
+        """The payment records of ``connection`` tried without a known answer (no remote id,
+        due again) whose tries paid ``move``: the provider may have that cash on it."""
+        marks = self.sudo().search([("move_refs", "like", f",{move.id},")])
+        return (
+            self.env["qxs.sync.record"]
+            .sudo()
+            .search(
+                [
+                    ("id", "in", marks.mapped("record_ref")),
+                    ("connection_id", "=", connection.id),
+                    ("purpose", "=", "payment"),
+                    ("state", "=", "pending"),
+                    ("remote_id", "=", False),
+                ]
+            )
+        )
 
     @api.model
     def _marked(self, records):

@@ -208,6 +208,8 @@ class QxsStatusBack(models.AbstractModel):
                 ("allocation_move_ids", "in", move.ids),
             ]
         )
+        # Tried without a known answer: the provider may hold that cash on the document.
+        recs |= self.env["qxs.send.attempt"]._unanswered_payments_of(self.connection_id, move)
         cash = recs.filtered(
             lambda r: (r.payment_values or {}).get("kind") in const.CASH_PAYMENT_KINDS
         )

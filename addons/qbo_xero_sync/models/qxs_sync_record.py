@@ -103,6 +103,15 @@ class QxsSyncRecord(models.Model):
                 rec._kind(), rec.remote_id
             )
 
+    def _maybe_paid_move_ids(self):
+        """{str(move id)} of the documents the provider may have this payment on: those of its
+        last known answer, and, while it has no remote id, those its tries paid."""
+        self.ensure_one()
+        ids = set(self.payment_allocations or {})
+        if not self.remote_id:
+            ids |= self.env["qxs.send.attempt"]._attempted_move_ids(self)
+        return ids
+
     # ------------------------------------------------------------------ enqueue
     @api.model
     def _record_of(self, connection, target, purpose="document"):
@@ -318,8 +327,12 @@ class QxsSyncRecord(models.Model):
         jobs, refused = self._jobs(strict=self[:1].action == "push")
         if self[:1].action == "push":
             # Before any request: a crash after the provider's write must not hide this try.
-            sent = {job.key for job in jobs if not job.remote_id}
-            self.env["qxs.send.attempt"]._mark(self.filtered(lambda rec: rec.id in sent))
+            sent = {
+                job.key: [a["move_id"] for a in (job.values or {}).get("allocations", ())]
+                for job in jobs
+                if not job.remote_id
+            }
+            self.env["qxs.send.attempt"]._mark(self.filtered(lambda rec: rec.id in sent), sent)
         outcome = Outcome(results=dict(refused))
         try:
             if jobs:

@@ -78,6 +78,46 @@ class PaymentSequencesMixin(PaymentsMixin):
         marks._gc_marks_of_known_outcomes()
         self.assertFalse(marks.search([("record_ref", "=", rec.id)]))
 
+    def check_payment_changed_while_its_answer_was_lost(self):
+        """A payment of two invoices is sent; the provider applies it, the answer is lost.
+        Before the retry, one invoice is reset to draft, changed and posted again: the payment
+        no longer pays it. The poll must not take the provider's copy for cash received there,
+        the retry removes what that copy paid on it, then the invoice is updated. Before the
+        fix, the poll registered the copy as the provider's own cash (campaign seed 50311178:
+        payment_double_counted) and the invoice's update was refused."""
+        first, second = self.invoice(amounts=(100.0,)), self.invoice(amounts=(100.0,))
+        self.sync()
+        payment = self.pay(first + second, user=self.billing_user)
+        # Every answer of this run is lost (the client's own retries included), and so are
+        # the look-ups that would find what was written.
+        faults = [
+            self.emulator.add_fault("drop_after_write", count=10, **self.payment_write),
+            self.emulator.add_fault("status", count=10, status=503, **self.payment_lookup),
+        ]
+        self.sync()
+        with self.emulator.lock:
+            for fault in faults:
+                self.emulator.faults.remove(fault)
+        rec = self.payment_record(payment)
+        self.assertFalse(rec.remote_id)
+        self.assertEqual(len(self.live_payments()), self.copies_of_a_payment_of_two)
+        second.button_draft()
+        second.invoice_line_ids[:1].price_unit = 80.0
+        second.action_post()
+        self.poll()
+        self.settle()
+        self.assertEqual((rec.state, rec.action), ("synced", "push"), rec.last_error)
+        doc = self.record(second)
+        self.assertEqual(doc.state, "synced", doc.last_error)
+        self.assertFalse(
+            self.env["account.move"].search(
+                [("qxs_origin_document_id", "in", (first + second).ids)]
+            )
+        )
+        self.assertAlmostEqual(self.remote_open(first), first.amount_residual, 2)
+        self.assertAlmostEqual(self.remote_open(second), second.amount_residual, 2)
+        self.assertAlmostEqual(second.amount_residual, second.amount_total, 2)
+
     def check_invoice_changed_after_its_payment_is_removed(self):
         """An invoice paid from Odoo is reset to draft (its payment unreconciled), changed and
         posted again: the payment is removed remotely first, then the invoice is updated
@@ -158,7 +198,14 @@ class PaymentSequencesMixin(PaymentsMixin):
 
 @tagged("post_install", "-at_install")
 class TestPaymentSequencesQbo(PaymentSequencesMixin, QxsCase):
+    payment_write = {"path": "batch"}
+    payment_lookup = {"path": "query"}
+    copies_of_a_payment_of_two = 1  # one Payment, a line per invoice
+
     # Odoo's loader takes the test methods a class defines itself.
+    def test_payment_changed_while_its_answer_was_lost(self):
+        self.check_payment_changed_while_its_answer_was_lost()
+
     def test_payment_while_its_invoice_is_read_again(self):
         self.check_payment_while_its_invoice_is_read_again()
 
@@ -246,7 +293,14 @@ class TestPaymentSequencesQbo(PaymentSequencesMixin, QxsCase):
 
 @tagged("post_install", "-at_install")
 class TestPaymentSequencesXero(PaymentSequencesMixin, XeroMixin, QxsCase):
+    payment_write = {"path": "/Payments$", "method": "PUT"}
+    payment_lookup = {"path": "/Payments$", "method": "GET"}
+    copies_of_a_payment_of_two = 2  # a Payment per invoice
+
     # Odoo's loader takes the test methods a class defines itself.
+    def test_payment_changed_while_its_answer_was_lost(self):
+        self.check_payment_changed_while_its_answer_was_lost()
+
     def test_payment_while_its_invoice_is_read_again(self):
         self.check_payment_while_its_invoice_is_read_again()
 

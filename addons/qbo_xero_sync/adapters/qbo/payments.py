@@ -85,8 +85,10 @@ class QboPaymentsMixin(QboRefundsMixin):
 
     def _find_payments(self, jobs, customers, always=False):
         """{job key: (Id, SyncToken)} of Payments QuickBooks already has for jobs without remote
-        id (same PaymentRefNum, customer and TotalAmt): a create whose answer was lost (tried
-        before, or ``always``)."""
+        id: a create whose answer was lost. A job tried before takes the Payment of its
+        PaymentRefNum and customer, whatever it pays now (its earlier copy: updated in place, or
+        deleted); with ``always`` (a create refused, nothing says it was tried), the TotalAmt
+        must be the same too."""
         todo = {}
         for job in jobs:
             if not job.remote_id and (always or job.maybe_sent):
@@ -100,10 +102,12 @@ class QboPaymentsMixin(QboRefundsMixin):
             for job in todo.get(obj.get("PaymentRefNum"), []):
                 customer = customers.get(job.values["partner"]["id"])
                 total = 0.0 if job.values["kind"] == "credit" else job.values["amount"]
+                same_amount = abs(float(obj.get("TotalAmt") or 0.0) - total) < 0.005
                 if (
                     obj.get("CustomerRef", {}).get("value") == customer
-                    and abs(float(obj.get("TotalAmt") or 0.0) - total) < 0.005
+                    and (same_amount or not always)
                     and job.key not in found
+                    and obj["Id"] not in {remote[0] for remote in found.values()}
                 ):
                     found[job.key] = (obj["Id"], obj.get("SyncToken"))
         return found

@@ -109,6 +109,13 @@ class XeroPaymentsMixin:
                     ids[(job.key, n)] = match.payment_id
                 else:
                     todo.append((job, n, self._payment(job, alloc)))
+            if job.maybe_sent and have:
+                # Its earlier copies that pay what it no longer pays (changed in Odoo while
+                # the answer was lost): removed, or Xero keeps cash that Odoo does not have.
+                error = self._delete_all(job, [p.payment_id for p in have])
+                if error:
+                    outcome.results[job.key] = error
+                have.clear()
         for start in range(0, len(todo), const.XERO_BATCH_SIZE):
             chunk = todo[start : start + const.XERO_BATCH_SIZE]
             for (job, n, _obj), answer in zip(chunk, self._send_payments(chunk), strict=True):
