@@ -90,8 +90,8 @@ class QxsDocumentOptions(models.AbstractModel):
                     raise ValidationError(
                         _(
                             "Name the Xero tracking category whose option comes from "
-                            "“%(source)s”, or set its source to None.",
-                            source=dict(const.DOCUMENT_VALUE_SOURCES)[source],
+                            "“%(origin)s”, or set its source to None.",
+                            origin=dict(const.DOCUMENT_VALUE_SOURCES)[source],
                         )
                     )
                 if category and category.lower() in names:

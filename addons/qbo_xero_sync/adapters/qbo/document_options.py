@@ -192,11 +192,9 @@ class QboDocumentOptionsMixin:
 
     def _explain_currency(self, job, answer):
         """QuickBooks' refusal of a foreign document's currency, with what to do."""
-        if (
-            isinstance(answer, SyncError)
-            and job.values.get("rate")
-            and "currenc" in (answer.message or "").lower()
-        ):
+        text = (answer.message or "").lower() if isinstance(answer, SyncError) else ""
+        # Not the customer's currency (another customer or a new one is the way out there).
+        if job.values.get("rate") and "currenc" in text and "customer" not in text:
             return SyncError(
                 self._currency_message(job.values["currency"]) + f" ({answer.message})",
                 kind=answer.kind,
