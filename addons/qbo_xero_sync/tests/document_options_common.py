@@ -41,11 +41,19 @@ class DocumentOptionsMixin:
     def team(self, name):
         return self.env["crm.team"].create({"name": name, "company_id": self.env.company.id})
 
-    def draft(self, amounts=(100.0,), currency=None, partner=None, team=None, analytic=()):
-        """A draft invoice (created by the administrator, posted by the billing user with
-        ``post``): one line per amount, line i in analytic account ``analytic[i]``."""
+    def draft(
+        self,
+        amounts=(100.0,),
+        currency=None,
+        partner=None,
+        team=None,
+        analytic=(),
+        move_type="out_invoice",
+    ):
+        """A draft invoice or credit note (created by the administrator, posted by the billing
+        user with ``post``): one line per amount, line i in analytic account ``analytic[i]``."""
         move = self.init_invoice(
-            "out_invoice",
+            move_type,
             partner=partner or self.partner_a,
             invoice_date=INVOICE_DATE,
             amounts=list(amounts),

@@ -136,6 +136,20 @@ class TestQboDocumentOptions(DocumentOptionsMixin, QxsCase):
         self.assertIn("QuickBooks has no active location “Uptown”", error)
         self.assertEqual(self.emulator.objects("Invoice"), [])
 
+    def test_credit_note_carries_rate_and_class_and_no_term(self):
+        self.connection.class_source = "analytic"
+        move = self.draft(currency=self.eur, analytic=("Retail",), move_type="out_refund")
+        self.sent(move)
+        [memo] = self.emulator.objects("CreditMemo")
+        self.assertEqual(memo["ExchangeRate"], 1.25)
+        self.assertEqual(memo["HomeTotalAmt"], -move.amount_total_signed)
+        [line] = self.item_lines(memo)
+        self.assertEqual(
+            line["SalesItemLineDetail"]["ClassRef"]["value"], self.ids("Class")["Retail"]
+        )
+        self.assertNotIn("SalesTermRef", memo)
+        self.assertNotIn("ShipDate", memo)
+
     # ------------------------------------------------------------------ reference and dates
     def test_reference_on_statement_and_invoice_message(self):
         move = self.draft()

@@ -70,6 +70,17 @@ class TestXeroDocumentOptions(DocumentOptionsMixin, XeroMixin, QxsCase):
         )
         self.assertEqual(self.tracking(second), [("Region", "North")], "no analytic account")
 
+    def test_credit_note_carries_rate_and_tracking(self):
+        self.track("Region", "analytic")
+        self.analytic["Retail"].name = "South"
+        move = self.draft(currency=self.eur, analytic=("Retail",), move_type="out_refund")
+        self.sent(move)
+        [note] = self.emulator.objects("CreditNotes")
+        self.assertEqual(note["CurrencyRate"], 0.8)
+        self.assertEqual(round(note["Total"] / note["CurrencyRate"], 2), -move.amount_total_signed)
+        [line] = note["LineItems"]
+        self.assertEqual(self.tracking(line), [("Region", "South")])
+
     def test_tracking_from_the_warehouse(self):
         self.track("Sales channel", "warehouse")
         self.warehouse.name = "Shop"
