@@ -163,3 +163,4 @@ QBO_DEFAULT_TERM_NAMES = {
     "account.account_payment_term_15days": "Net 15",
     "account.account_payment_term_30days": "Net 30",
 }
+DEFAULT_TERM_NAMES_PARAM = "qbo_xero_sync.default_term_names_set"  # done once per database

@@ -115,7 +115,11 @@ class QxsDocumentOptions(models.AbstractModel):
     @api.model
     def _set_default_term_names(self):
         """Give Odoo's standard payment terms the name of QuickBooks' standard terms where they
-        have none (run once, at install)."""
+        have none, once per database (at install, or at the first update that brings it)."""
+        params = self.env["ir.config_parameter"].sudo()
+        if params.get_param(const.DEFAULT_TERM_NAMES_PARAM):
+            return
+        params.set_param(const.DEFAULT_TERM_NAMES_PARAM, "1")
         for xml_id, name in const.QBO_DEFAULT_TERM_NAMES.items():
             term = self.env.ref(xml_id, raise_if_not_found=False)
             if term and not term.qxs_term_name:

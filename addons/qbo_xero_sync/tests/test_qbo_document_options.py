@@ -4,6 +4,7 @@ the statement and the invoice message, ShipDate; with the bad inputs refused wit
 
 from odoo.tests import tagged
 
+from .. import const
 from .common import QxsCase
 from .document_options_common import DocumentOptionsMixin
 
@@ -62,6 +63,16 @@ class TestQboDocumentOptions(DocumentOptionsMixin, QxsCase):
         self.sent(move_b)
         [inv_b] = [i for i in self.emulator.objects("Invoice") if i["DocNumber"] == move_b.name]
         self.assertEqual(inv_b["SalesTermRef"]["value"], terms["Net 30"])
+
+    def test_standard_terms_named_once_per_database(self):
+        term = self.env.ref("account.account_payment_term_immediate")
+        self.assertEqual(term.qxs_term_name, "Due on receipt", "set at install")
+        term.qxs_term_name = False
+        self.env["qxs.connection"]._set_default_term_names()
+        self.assertFalse(term.qxs_term_name, "a name the user cleared stays cleared")
+        self.env["ir.config_parameter"].sudo().set_param(const.DEFAULT_TERM_NAMES_PARAM, False)
+        self.env["qxs.connection"]._set_default_term_names()
+        self.assertEqual(term.qxs_term_name, "Due on receipt", "a database updated to it")
 
     def test_unmapped_term_names_it_and_what_to_do(self):
         term = self.env.ref("account.account_payment_term_45days")
