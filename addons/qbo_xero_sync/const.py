@@ -142,3 +142,25 @@ REMOTE_STATUSES = [
     ("deleted", "Deleted"),
 ]
 CHANNEL_SYNC_TYPES = [("individual", "Individual"), ("none", "No sync")]
+
+# --- Document options --------------------------------------------------------------------------
+# Where a document's QuickBooks class / location or a Xero tracking option comes from (the
+# connection's "Documents" page, qxs.document.options).
+DOCUMENT_VALUE_SOURCES = [
+    ("none", "None"),
+    ("team", "Sales team"),
+    ("warehouse", "Warehouse"),
+    ("analytic", "Analytic account"),
+]
+XERO_TRACKING_MAX = 2  # tracking categories per line (Xero's LineItem.Tracking)
+QBO_CUSTOMER_MEMO_MAX = 1000  # Invoice.CustomerMemo ("Message on invoice")
+# QuickBooks' AccountingInfoPrefs: where a class goes ("line", "document"; None: not tracked)
+QBO_CLASS_TRACKING = {"ClassTrackingPerTxnLine": "line", "ClassTrackingPerTxn": "document"}
+# The QuickBooks term of Odoo's standard payment terms (xml id: term name), set at install
+# where empty: QuickBooks companies start with these terms.
+QBO_DEFAULT_TERM_NAMES = {
+    "account.account_payment_term_immediate": "Due on receipt",
+    "account.account_payment_term_15days": "Net 15",
+    "account.account_payment_term_30days": "Net 30",
+}
+DEFAULT_TERM_NAMES_PARAM = "qbo_xero_sync.default_term_names_set"  # done once per database

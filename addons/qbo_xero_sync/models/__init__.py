@@ -1,8 +1,9 @@
 # The mixins first: the models that inherit them are built after them.
-from . import qxs_oauth_mixin, qxs_status_back, qxs_sync_outcome  # noqa: I001
+from . import qxs_document_options, qxs_oauth_mixin, qxs_status_back, qxs_sync_outcome  # noqa: I001
 from . import (
     account_journal,
     account_move,
+    account_move_document_options,
     account_move_payment,
     account_move_refund,
     account_payment_term,

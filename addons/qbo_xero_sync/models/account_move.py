@@ -398,6 +398,7 @@ class AccountMove(models.Model):
                     "price_total": line.price_total,
                     "tax_codes": sorted(set(tax_codes)),
                     "tax_included": any(t.price_include for t in line.tax_ids),
+                    **self._qxs_line_option_values(connection, line),
                 }
             )
         if not lines:
@@ -418,6 +419,8 @@ class AccountMove(models.Model):
             "partner": self._qxs_partner_values(self.currency_id),
             "lines": lines,
             "origin": self._qxs_origin_values(connection),
+            # rate, term, class_name, location, reference_on_statement, ship_date
+            **self._qxs_option_values(connection),
         }
 
     def _qxs_origin_values(self, connection):

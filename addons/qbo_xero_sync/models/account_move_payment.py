@@ -296,13 +296,9 @@ class AccountMove(models.Model):
         cash = -sum(lines.mapped("amount_currency")) if kind == "payment" else 0.0
         if kind == "refund":
             cash = sum(lines.mapped("amount_currency"))
-        rate = None
-        if currency != self.company_id.currency_id and lines:
-            # Odoo's rate on the payment date (company currency per unit), not the ratio of the
-            # entry's amounts (rounded to the cent).
-            rate = currency._get_conversion_rate(
-                currency, self.company_id.currency_id, self.company_id, self.date
-            )
+        # Odoo's rate on the payment date (company currency per unit), not the ratio of the
+        # entry's amounts (rounded to the cent).
+        rate = self._qxs_rate(currency, self.date) if lines else None
         deposit = (self.journal_id.qxs_deposit_account or "").strip()
         if strict and kind != "credit" and connection.provider == "xero" and not deposit:
             raise SyncError(
@@ -317,7 +313,7 @@ class AccountMove(models.Model):
             "number": self.name,
             "date": self.date,
             "currency": currency.name,
-            "rate": round(rate, 6) if rate else None,
+            "rate": rate,
             "amount": currency.round(cash),
             "partner": self._qxs_partner_values(currency),
             "deposit_account": deposit,

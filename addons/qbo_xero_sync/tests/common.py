@@ -88,6 +88,9 @@ class QxsCase(AccountTestInvoicingCommon):
         cls.product_a.qxs_revenue_code = cls.revenue_code_a
         cls.product_b.qxs_revenue_code = cls.revenue_code_b
         cls.partner_a.name = "Odoo Test Customer A"
+        # partner_b's payment term as a QuickBooks term (partner_a's, Odoo's "Immediate
+        # Payment", is "Due on receipt" from the install).
+        cls.pay_terms_b.qxs_term_name = "Net 30"
 
     @classmethod
     def _connect(cls, company, emulator):

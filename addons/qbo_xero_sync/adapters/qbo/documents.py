@@ -6,6 +6,7 @@ from ... import const
 from ...exceptions import GONE, USER, SyncError
 from ..base import Outcome, Result
 from ..i18n import _
+from .document_options import QboDocumentOptionsMixin
 from .mapping import display_name
 from .refunds import reduced_lines
 
@@ -14,7 +15,7 @@ _logger = logging.getLogger(__name__)
 ENTITY = {"invoice": "Invoice", "credit_note": "CreditMemo"}
 
 
-class QboDocumentsMixin:
+class QboDocumentsMixin(QboDocumentOptionsMixin):
     """push_documents and void_documents, and the look-ups by number that make them safe after
     a lost answer."""
 
@@ -75,9 +76,13 @@ class QboDocumentsMixin:
         }
         if doc["kind"] == "invoice" and doc["due_date"]:
             payload["DueDate"] = str(doc["due_date"])
-        if doc["memo"]:
-            payload["CustomerMemo"] = {"value": doc["memo"][:1000]}
-        if doc["reference"]:
+        # The reference goes to the message on invoice (CustomerMemo, shown to the customer)
+        # and, with "Export reference to invoice statement", to the message on statement too
+        # (PrivateNote: private, searchable).
+        message = "\n".join(text for text in (doc["reference"], doc["memo"]) if text)
+        if message:
+            payload["CustomerMemo"] = {"value": message[: const.QBO_CUSTOMER_MEMO_MAX]}
+        if doc["reference"] and doc.get("reference_on_statement", True):
             payload["PrivateNote"] += f" - {doc['reference']}"
         if txn_tax_code:
             payload["TxnTaxDetail"] = {"TxnTaxCodeRef": {"value": txn_tax_code}}
@@ -109,7 +114,9 @@ class QboDocumentsMixin:
         for line in job.values["lines"]:
             if isinstance(items[line["revenue_code"]], SyncError):
                 raise items[line["revenue_code"]]
-        payload = self._document_payload(job.values, customer, items)
+        payload = self._apply_options(
+            self._document_payload(job.values, customer, items), job.values
+        )
         if remote:
             payload.update({"Id": remote[0], "SyncToken": remote[1] or "0", "sparse": True})
         return payload
@@ -124,6 +131,10 @@ class QboDocumentsMixin:
                 outcome.results[job.key] = error
             else:
                 docs.append(job)
+        if not docs:
+            return outcome
+        # A term, class, location or currency QuickBooks lacks refuses the document first.
+        docs = self._refuse_options(docs, outcome)
         if not docs:
             return outcome
         customers = self._customers(docs, outcome)
@@ -166,6 +177,7 @@ class QboDocumentsMixin:
             if isinstance(answer, SyncError) and answer.code == 5010:
                 answer = self._retry_stale(entity, job, payload)
             answer = self._memo_applied_error(job, payload, answer)
+            answer = self._explain_currency(job, answer)
             outcome.results[job.key] = self._document_result(entity, answer)
             if isinstance(answer, SyncError) and answer.code == 610 and answer.kind == USER:
                 refused.append((job, payload))

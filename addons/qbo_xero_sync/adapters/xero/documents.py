@@ -25,6 +25,7 @@ from ...exceptions import GONE, SyncError
 from ..base import Outcome, Result
 from ..i18n import _
 from .client import element_errors
+from .document_options import XeroDocumentOptionsMixin, currency_rate
 
 # kind -> (AccountingApi method that updates or creates many, body wrapper, answer attribute)
 SEND = {
@@ -37,7 +38,7 @@ SEND = {
 }
 
 
-class XeroDocumentsMixin:
+class XeroDocumentsMixin(XeroDocumentOptionsMixin):
     """push_documents and void_documents. A document whose remote id is unknown (its answer
     may have been lost) is looked up by number first; what the look-up finds is reported in
     the job's Result, never written anywhere."""
@@ -82,6 +83,7 @@ class XeroDocumentsMixin:
                     tax_type=line["tax_codes"][0] if line["tax_codes"] else "NONE",
                     line_amount=amount,
                     tax_amount=round(line["price_total"] - line["price_subtotal"], 2),
+                    tracking=self._line_tracking(line),
                 )
             )
         return items
@@ -113,6 +115,7 @@ class XeroDocumentsMixin:
             "line_amount_types": amount_type,
             "reference": doc["reference"][:255] or None,
             "currency_code": self._currency(doc["currency"]),
+            "currency_rate": currency_rate(doc.get("rate")),
             "status": "AUTHORISED",
         }
         if doc["kind"] == "invoice":
@@ -137,6 +140,7 @@ class XeroDocumentsMixin:
         for job in jobs:
             try:
                 self._check_document(job.values)
+                self._check_options(job.values)
                 ready.append(job)
             except SyncError as exc:
                 outcome.results[job.key] = exc

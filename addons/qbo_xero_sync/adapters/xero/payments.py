@@ -31,6 +31,7 @@ from ...exceptions import GONE, SyncError
 from ..base import Outcome, Result
 from ..i18n import _
 from .client import element_errors, enum_value, quote
+from .document_options import currency_rate
 
 SEP = const.XERO_REMOTE_ID_SEP
 # The kind of document each kind of payment unit pays in Xero.
@@ -178,7 +179,7 @@ class XeroPaymentsMixin:
             date=values["date"],
             reference=values["number"][:255],
             # Xero's rate is units of the invoice's currency per unit of base currency.
-            currency_rate=round(1 / values["rate"], 6) if values.get("rate") else None,
+            currency_rate=currency_rate(values.get("rate")),
         )
 
     def _send_payments(self, chunk):
