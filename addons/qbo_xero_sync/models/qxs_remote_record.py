@@ -65,6 +65,12 @@ class QxsRemoteRecord(models.Model):
         "bank (a bank type, a journal's deposit account).",
     )
 
+    @api.depends("code", "name")
+    def _compute_display_name(self):
+        for record in self:
+            code, name = record.code or "", record.name or ""
+            record.display_name = name if code in ("", name) else f"{code} {name}"
+
     @api.depends("kind", "account_type", "connection_id.provider")
     def _compute_usage(self):
         for record in self:

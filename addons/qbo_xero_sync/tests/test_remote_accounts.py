@@ -94,7 +94,7 @@ class TestRemoteAccountsXero(RemoteAccountScenarios, QxsCase):
     revenue_code_a = "200"
     revenue_code_b = "260"
     tax_code = "OUTPUT"
-    sales_account = ("200", "200 Sales", "REVENUE")
+    sales_account = ("200", "Sales", "REVENUE")
     income_codes = {"200", "260", "270"}
     picked_code = "260"
     accounts_path = "/Accounts"

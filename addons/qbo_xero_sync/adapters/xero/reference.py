@@ -31,7 +31,7 @@ class XeroReferenceMixin:
                 {
                     "remote_id": a.account_id,
                     "code": a.code,
-                    "name": f"{a.code} {a.name}",
+                    "name": a.name or a.code,
                     "type": enum_value(a.type),
                 }
                 for a in accounts
