@@ -173,3 +173,4 @@ MAPPING_SCORE_SAME_NAME = 95  # the same name, another (or no) code; the same co
 MAPPING_SCORE_SIMILAR_MAX = 90  # similar names score at most this
 MAPPING_RATE_TOLERANCE = 0.0001  # percent
 QBO_REFERENCE_MAX = 1000  # rows per query of the reference data
+QBO_US_PSEUDO_TAX_CODES = ("TAX", "NON")  # line codes of US sales tax, not of GST / VAT

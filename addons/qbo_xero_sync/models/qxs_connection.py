@@ -329,10 +329,7 @@ class QxsConnection(models.Model):
         self.env["qxs.remote.record"]._replace_mirror(self, data)
         self.message_post(body=_("Connected to %(org)s.", org=self.remote_org_name or "?"))
         self._resume_queue()
-        return (
-            f"/odoo/action-qbo_xero_sync.action_qxs_connection/{self.id}"
-            "/action-qbo_xero_sync.action_qxs_mapping_wizard"
-        )
+        return self._mapping_wizard_url()
 
     def _resume_queue(self):
         """Documents that waited for the connection are sent now."""

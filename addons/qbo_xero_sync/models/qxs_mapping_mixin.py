@@ -98,6 +98,15 @@ class QxsMappingMixin(models.AbstractModel):
         if self[field] != code:
             self[field] = code
 
+    def _mapping_wizard_url(self):
+        """The web client's URL of this connection's mapping wizard, in its company (``cids``:
+        the browser may come back from the provider with another company active)."""
+        self.ensure_one()
+        return (
+            f"/odoo/action-qbo_xero_sync.action_qxs_connection/{self.id}"
+            f"/action-qbo_xero_sync.action_qxs_mapping_wizard?cids={self.company_id.id}"
+        )
+
     def action_open_mapping_wizard(self):
         """The mapping wizard of this connection (re-openable at any time)."""
         self.ensure_one()

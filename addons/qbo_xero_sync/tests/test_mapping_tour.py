@@ -20,3 +20,14 @@ class TestMappingTour(QxsCase, HttpCase):
         )
         self.assertTrue(self.connection.remote_record_ids, "mirrored when the wizard opened")
         self.assertEqual(self.tax_sale.qxs_tax_code, "California", "applied")
+
+    def test_landing_after_connect_tour(self):
+        """Where the OAuth callback sends the browser: the wizard of that connection."""
+        self.env.ref("base.user_admin").company_ids = [Command.link(self.env.company.id)]
+        self.tax_sale.qxs_tax_code = False
+        self.start_tour(
+            self.connection._mapping_wizard_url(),
+            "qxs_mapping_landing_tour",
+            login="admin",
+        )
+        self.assertEqual(self.tax_sale.qxs_tax_code, "California", "applied")

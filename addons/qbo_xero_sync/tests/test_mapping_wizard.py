@@ -179,6 +179,17 @@ class TestMappingWizardQbo(WizardChecks, QxsCase):
     def test_apply_writes(self):
         self.check_apply_writes()
 
+    def test_us_pseudo_codes_only_for_us_sales_tax(self):
+        exempt = self.env["account.tax"].create(
+            {"name": "Exempt", "amount": 0.0, "type_tax_use": "sale"}
+        )
+        line = self.line_of(self.open_wizard().tax_line_ids, exempt)
+        self.assertEqual(line.remote_id.code, "NON", "US sales tax: a 0 % tax is NON")
+        self.connection.qbo_tax_style = "global"
+        line = self.line_of(self.open_wizard().tax_line_ids, exempt)
+        self.assertNotEqual(line.remote_id.code, "NON")
+        self.assertEqual(line._score(self.remote(code="NON")), 0)
+
     def test_terms_mapped_to_quickbooks_terms(self):
         term = self.env["account.payment.term"].create(
             {

@@ -62,13 +62,15 @@ class QxsMappingLine(models.TransientModel):
     def _score(self, remote):
         """The score of ``remote`` for this line's Odoo record."""
         self.ensure_one()
-        provider = self.wizard_id.connection_id.provider
-        return self._score_pair(self.step, provider, self._odoo_record(), remote)
+        return self._score_pair(
+            self.step, self.wizard_id.connection_id, self._odoo_record(), remote
+        )
 
     @api.model
-    def _score_pair(self, step, provider, record, remote):
+    def _score_pair(self, step, connection, record, remote):
         """The score (matching.match_score) of mapping the Odoo ``record`` of ``step`` to the
-        mirrored ``remote`` record of a ``provider`` connection."""
+        mirrored ``remote`` record of ``connection``."""
+        provider = connection.provider
         if remote.kind != STEP_TARGETS[step][1]:
             return 0
         kwargs = {
@@ -83,6 +85,10 @@ class QxsMappingLine(models.TransientModel):
         elif step == "journal":
             kwargs.update(allowed_types=const.BANK_ACCOUNT_TYPES.get(provider, ()))
         elif step == "tax":
+            if provider == "qbo" and remote.code.upper() in const.QBO_US_PSEUDO_TAX_CODES:
+                # TAX / NON exist for US sales tax only; a GST / VAT company has none.
+                if connection.qbo_tax_style != "us":
+                    return 0
             kwargs.update(rate=record.amount if record.amount_type == "percent" else None)
         else:  # payment terms: the due days compare as rates do
             days = max(record.line_ids.mapped("nb_days") or [0])

@@ -73,7 +73,7 @@ class QxsMappingWizard(models.TransientModel):
             records = self._odoo_records(connection, step)
             Line = self.env["qxs.mapping.line"]
             scores = {
-                (rec.id, remote.id): Line._score_pair(step, connection.provider, rec, remote)
+                (rec.id, remote.id): Line._score_pair(step, connection, rec, remote)
                 for rec in records
                 for remote in candidates
             }

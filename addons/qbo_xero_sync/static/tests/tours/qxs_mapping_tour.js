@@ -50,3 +50,32 @@ registry.category("web_tour.tours").add("qxs_mapping_tour", {
         },
     ],
 });
+
+// Where the OAuth callback lands: the wizard of the connection just connected.
+registry.category("web_tour.tours").add("qxs_mapping_landing_tour", {
+    steps: () => [
+        {
+            content: "The wizard is open, on its first step",
+            trigger: ".o_field_widget[name='unmapped_default']",
+        },
+        {
+            content: "Go to the sale taxes",
+            trigger: "a.nav-link:contains('Sale taxes')",
+            run: "click",
+        },
+        {
+            content: "The proposal is there",
+            trigger:
+                ".o_field_widget[name='tax_line_ids'] .o_data_row:contains('Sales tax 8.25%'):contains('California')",
+        },
+        {
+            content: "Apply",
+            trigger: "button[name='action_apply']",
+            run: "click",
+        },
+        {
+            content: "The wizard is gone",
+            trigger: "body:not(:has(button[name='action_apply']))",
+        },
+    ],
+});
