@@ -135,6 +135,7 @@ class WizardChecks:
         )
         self.line_of(wizard.journal_line_ids, bank).remote_id = self.remote(code=self.bank_codes[0])
         wizard.default_remote_id = self.remote(code=self.revenue_code)
+        self.assertIn(self.revenue_code, wizard.unmapped_default)
         self.assertNotIn(bank.name, wizard.unmapped_journal)
         self.assertFalse(revenue.qxs_revenue_code, "nothing written before Apply")
         wizard.action_apply()

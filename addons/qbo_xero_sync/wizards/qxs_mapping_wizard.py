@@ -180,7 +180,9 @@ class QxsMappingWizard(models.TransientModel):
         for wizard in self:
             default = wizard.default_remote_id.code or wizard.default_current
             wizard.unmapped_default = (
-                _("Everything is mapped.") if default else _("No default revenue account.")
+                _("The default revenue account is %(code)s.", code=default)
+                if default
+                else _("Still unmapped: the default revenue account.")
             )
             for step in STEP_TARGETS:
                 names = [line.name for line in wizard[f"{step}_line_ids"] if not line._final_code()]
