@@ -164,3 +164,35 @@ QBO_DEFAULT_TERM_NAMES = {
     "account.account_payment_term_30days": "Net 30",
 }
 DEFAULT_TERM_NAMES_PARAM = "qbo_xero_sync.default_term_names_set"  # done once per database
+
+# --- Mapping wizard -----------------------------------------------------------------------------
+# Kinds of the provider's reference data mirrored per connection (qxs.remote.record).
+REMOTE_RECORD_KINDS = [
+    ("account", "Account"),
+    ("tax", "Tax code / rate"),
+    ("term", "Payment term"),
+    ("class", "Class"),
+    ("location", "Location (department)"),
+    ("tracking", "Tracking option"),
+    ("currency", "Currency"),
+]
+# The account types a revenue code may have (QuickBooks: the Income account an item is created
+# under; Xero: the revenue account of the line).
+REVENUE_ACCOUNT_TYPES = {"qbo": ("Income", "Other Income"), "xero": XERO_REVENUE_TYPES}
+# A bank or cash journal's deposit account in the wizard: bank-type accounts only.
+BANK_ACCOUNT_TYPES = {"qbo": ("Bank",), "xero": ("BANK",)}
+# Odoo account types of the accounts whose revenue code the wizard maps.
+ODOO_INCOME_ACCOUNT_TYPES = ("income", "income_other")
+MAPPING_STEPS = [
+    ("default", "Default revenue account"),
+    ("revenue", "Revenue"),
+    ("tax", "Sale taxes"),
+    ("term", "Payment terms"),
+    ("journal", "Bank journals"),
+]
+MAPPING_MIN_SCORE = 40  # a remote record scoring less is not proposed
+MAPPING_SCORE_SAME_NAME = 95  # the same name, another (or no) code; the same code scores 100
+MAPPING_SCORE_SIMILAR_MAX = 90  # similar names score at most this
+MAPPING_RATE_TOLERANCE = 0.0001  # percent
+QBO_REFERENCE_MAX = 1000  # rows per query of the reference data
+QBO_US_PSEUDO_TAX_CODES = ("TAX", "NON")  # line codes of US sales tax, not of GST / VAT

@@ -163,10 +163,13 @@ class ProviderAdapter:
         """[{"id", "name"}] of the organisations the consent covers."""
         raise NotImplementedError
 
-    def list_accounts(self):
-        """[{"code", "name", "type"}] of the provider's active accounts: ``code`` is what the
-        account settings hold (QuickBooks: the account name; Xero: the account code), ``name`` a
-        label, ``type`` the provider's account type (e.g. "Income", "REVENUE")."""
+    def read_reference_data(self):
+        """The provider's reference data, plain values: ``{"home_currency": "USD",
+        "account": [...], "tax": [...], "term": [...], "class": [...], "location": [...],
+        "tracking": [...], "currency": [...]}``, each item a dict of ``code`` (what the settings
+        hold: QuickBooks a name, Xero an account code or tax type), ``name`` and, as they apply,
+        ``remote_id``, ``type`` (an account's), ``rate`` (a tax's percent, None when unknown),
+        ``days`` (a term's) and ``category`` (a tracking option's category)."""
         raise NotImplementedError
 
     # -- documents (jobs of kind "invoice" / "credit_note") -----------------------------------

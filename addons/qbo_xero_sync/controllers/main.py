@@ -26,10 +26,12 @@ class QxsController(http.Controller):
                 )
             )
         try:
-            connection._finish_oauth(code, params)
+            landing = connection._finish_oauth(code, params)
         except SyncError as exc:
             raise UserError(exc.message) from exc
-        return request.redirect(f"/odoo/action-qbo_xero_sync.action_qxs_connection/{connection.id}")
+        return request.redirect(
+            landing or f"/odoo/action-qbo_xero_sync.action_qxs_connection/{connection.id}"
+        )
 
     @http.route(
         "/qbo_xero_sync/webhook/<string:provider>",

@@ -1,6 +1,8 @@
 # The mixins first: the models that inherit them are built after them.
-from . import qxs_document_options, qxs_oauth_mixin, qxs_status_back, qxs_sync_outcome  # noqa: I001
+from . import qxs_document_options, qxs_mapping_mixin, qxs_oauth_mixin  # noqa: I001
+from . import qxs_status_back, qxs_sync_outcome
 from . import (
+    account_account,
     account_journal,
     account_move,
     account_move_document_options,
@@ -14,7 +16,7 @@ from . import (
     qxs_binding,
     qxs_connection,
     qxs_connection_tenant,
-    qxs_remote_account,
+    qxs_remote_record,
     qxs_send_attempt,
     qxs_sync_record,
     res_company,

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
 from .. import const
-from .qxs_remote_account import apply_picked_accounts
+from .qxs_remote_record import apply_picked_accounts
 
 PICKERS = {"qxs_deposit_account_id": "qxs_deposit_account"}
 
@@ -16,17 +16,17 @@ class AccountJournal(models.Model):
         "to send payments; a bank account or one with payments enabled).",
     )
     qxs_deposit_account_id = fields.Many2one(
-        "qxs.remote.account",
+        "qxs.remote.record",
         string="Pick the deposit account",
         domain=lambda self: self._qxs_deposit_domain(),
-        help="One of the accounts loaded from QuickBooks or Xero (Load accounts on the "
-        "connection); its code is copied to the deposit account.",
+        help="One of the accounts mirrored from QuickBooks or Xero (Reload on the connection, or "
+        "the mapping wizard); its code is copied to the deposit account.",
     )
 
     @api.model
     def _qxs_deposit_domain(self):
         types = sorted({t for ts in const.DEPOSIT_ACCOUNT_TYPES.values() for t in ts})
-        return [("account_type", "in", types)]
+        return [("kind", "=", "account"), ("account_type", "in", types)]
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -363,7 +363,12 @@ class AccountMove(models.Model):
         lines = []
         problems = []
         for line in self.invoice_line_ids.filtered(lambda ln: ln.display_type == "product"):
-            code = line.product_id.qxs_revenue_code or connection.default_revenue_code or ""
+            code = (
+                line.product_id.qxs_revenue_code
+                or line.account_id.qxs_revenue_code
+                or connection.default_revenue_code
+                or ""
+            )
             code = code.strip()
             if not code:
                 problems.append(

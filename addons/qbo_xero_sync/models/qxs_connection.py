@@ -10,7 +10,6 @@ from odoo.tools.sql import constraint_definition, drop_constraint
 from .. import const
 from ..adapters import Settings, adapter_class
 from ..exceptions import SyncError
-from .qxs_remote_account import apply_picked_accounts, remote_account_domain
 
 _logger = logging.getLogger(__name__)
 
@@ -29,7 +28,12 @@ class QxsConnection(models.Model):
 
     _name = "qxs.connection"
     _description = "QuickBooks Online / Xero connection"
-    _inherit = ["mail.thread", "qxs.oauth.mixin", "qxs.document.options"]
+    _inherit = [
+        "mail.thread",
+        "qxs.oauth.mixin",
+        "qxs.mapping.mixin",
+        "qxs.document.options",
+    ]
     _order = "company_id, provider"
 
     name = fields.Char(required=True, default=lambda self: _("Accounting connection"))
@@ -84,25 +88,27 @@ class QxsConnection(models.Model):
     tenant_ids = fields.One2many("qxs.connection.tenant", "connection_id", string="Organisations")
     last_error = fields.Text(readonly=True, copy=False)
 
-    # Mapping and options
+    # Mapping and options: one field per provider meaning (see the form). QuickBooks: the
+    # Income account missing items are created under, and the item of lines without revenue
+    # code; Xero: the revenue account of lines without revenue code (no items).
     default_income_account = fields.Char(
-        string="Default revenue account",
+        string="Income account of new items",
         help="QuickBooks: name of the Income account under which missing Service items are "
-        "created. Xero: not used (each product's revenue code is the account code).",
+        "created. Xero: not used (each line's revenue code is the account code).",
     )
-    default_income_account_id = fields.Many2one(
-        "qxs.remote.account",
-        string="Revenue account from the chart",
-        compute="_compute_remote_account_pickers",
-        inverse="_inverse_remote_account_pickers",
-        domain=remote_account_domain(const.INCOME_ACCOUNT_TYPES),
-        help="Pick the default revenue account among the accounts loaded from the provider.",
+    remote_record_ids = fields.One2many(
+        "qxs.remote.record", "connection_id", string="Reference data of the provider"
     )
     remote_account_ids = fields.One2many(
-        "qxs.remote.account", "connection_id", string="Accounts of the chart"
+        "qxs.remote.record",
+        "connection_id",
+        string="Accounts of the chart",
+        domain=[("kind", "=", "account")],
     )
     default_revenue_code = fields.Char(
-        help="Revenue code used for invoice lines without a product (or a product without code).",
+        string="Default revenue code",
+        help="The revenue code of invoice lines whose product and income account have none. "
+        "QuickBooks: an Item name (or SKU). Xero: the code of a revenue account.",
     )
     payment_journal_id = fields.Many2one(
         "account.journal",
@@ -209,25 +215,6 @@ class QxsConnection(models.Model):
         for conn in self:
             conn.sync_record_count = counts.get(conn.id, 0)
 
-    def _qxs_account_pickers(self):
-        """{Many2one to qxs.remote.account: Char field that stores the picked account's code}.
-        The Char field stays the truth; the Many2one shows the loaded account it names."""
-        return {"default_income_account_id": "default_income_account"}
-
-    @api.depends(lambda self: ["remote_account_ids.code", *self._qxs_account_pickers().values()])
-    def _compute_remote_account_pickers(self):
-        for conn in self:
-            by_code = {a.code: a for a in conn.remote_account_ids}
-            for picker, code_field in self._qxs_account_pickers().items():
-                conn[picker] = by_code.get(conn[code_field] or "", False)
-
-    def _inverse_remote_account_pickers(self):
-        apply_picked_accounts(self, self._qxs_account_pickers())
-
-    @api.onchange("default_income_account_id")
-    def _onchange_remote_account_pickers(self):
-        apply_picked_accounts(self, self._qxs_account_pickers())
-
     def _compute_redirect_uri(self):
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
         for conn in self:
@@ -315,7 +302,9 @@ class QxsConnection(models.Model):
         return {"type": "ir.actions.act_url", "url": url, "target": "self"}
 
     def _finish_oauth(self, code, params):
-        """Called by the OAuth controller with the provider's code: store tokens and company."""
+        """Called by the OAuth controller with the provider's code: store tokens and company,
+        mirror the provider's reference data (its home currency must be the company's).
+        Returns the URL the browser goes to next: the mapping wizard."""
         self.ensure_one()
         self._check_admin()
         adapter = self._adapter()
@@ -331,8 +320,21 @@ class QxsConnection(models.Model):
         )
         if orgs and (len(orgs) == 1 or self.remote_org_id not in [o["id"] for o in orgs]):
             self.write({"remote_org_id": orgs[0]["id"], "remote_org_name": orgs[0]["name"]})
+        # The reference data (and the home currency) of the organisation now used: a home
+        # currency other than the company's refuses the connection. The tokens of that
+        # organisation are revoked, and the caller's error rolls back what was written here
+        # (tokens, state, organisations): nothing of it is stored.
+        data = self._adapter().read_reference_data()
+        try:
+            self._check_home_currency(data.get("home_currency"))
+        except UserError:
+            with contextlib.suppress(SyncError):
+                adapter.revoke(tokens.get("refresh_token") or tokens.get("access_token"))
+            raise
+        self.env["qxs.remote.record"]._replace_mirror(self, data)
         self.message_post(body=_("Connected to %(org)s.", org=self.remote_org_name or "?"))
         self._resume_queue()
+        return self._mapping_wizard_url()
 
     def _resume_queue(self):
         """Documents that waited for the connection are sent now."""
@@ -392,41 +394,6 @@ class QxsConnection(models.Model):
                 "type": "info",
             },
         }
-
-    def action_load_remote_accounts(self):
-        self.ensure_one()
-        self._check_admin()
-        self._load_remote_accounts()
-
-    def _load_remote_accounts(self):
-        """Replace the loaded accounts by the provider's active accounts (one call, on an
-        administrator's request)."""
-        self.ensure_one()
-        Account = self.env["qxs.remote.account"]
-        Account.check_access("create")  # no call on behalf of who can't store the answer
-        try:
-            accounts = self._adapter().list_accounts()
-        except SyncError as exc:
-            raise UserError(exc.message) from exc
-        self.remote_account_ids.unlink()
-        Account.create(
-            [
-                {
-                    "connection_id": self.id,
-                    "code": a["code"],
-                    "name": a["name"],
-                    "account_type": a["type"],
-                }
-                for a in accounts
-            ]
-        )
-        self.message_post(
-            body=_(
-                "%(count)s accounts loaded from %(provider)s.",
-                count=len(accounts),
-                provider=dict(const.PROVIDERS)[self.provider],
-            )
-        )
 
     def action_open_sync_records(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(

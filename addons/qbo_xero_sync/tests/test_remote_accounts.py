@@ -6,8 +6,8 @@ from .common import QxsCase
 
 
 class RemoteAccountScenarios:
-    """Accounts loaded from the provider's chart, then picked instead of typed (mixed into a
-    QxsCase per provider)."""
+    """Accounts mirrored from the provider's chart ("Reload from QuickBooks / Xero"), then
+    picked instead of typed (mixed into a QxsCase per provider)."""
 
     allow_inherited_tests_method = True  # Odoo's loader: run the test methods of this mixin
     # (code, label, type) of one loaded account, the codes of the income accounts, one of them
@@ -16,18 +16,19 @@ class RemoteAccountScenarios:
     provider_name = None
 
     def load(self):
-        self.connection.action_load_remote_accounts()
+        self.connection.action_reload_reference_data()
         return self.connection.remote_account_ids
 
     def picker_choices(self, field="default_income_account_id"):
         domain = safe_eval(self.connection._fields[field].domain, {"id": self.connection.id})
-        return self.env["qxs.remote.account"].search(domain)
+        return self.env["qxs.remote.record"].search(domain)
 
     def test_load_replaces_the_list(self):
         accounts = self.load()
         listed = {(a.code, a.name, a.account_type) for a in accounts}
         self.assertIn(self.sales_account, listed)
-        self.assertIn(f"{len(accounts)} accounts loaded from", self.connection.message_ids[0].body)
+        self.assertEqual(set(accounts.mapped("kind")), {"account"})
+        self.assertIn(f": {len(accounts)} accounts,", self.connection.message_ids[0].body)
         self.assertEqual(len(self.load()), len(accounts), "loading again replaces the list")
         self.assertFalse(accounts.exists())
 
@@ -57,7 +58,7 @@ class TestRemoteAccountsQbo(RemoteAccountScenarios, QxsCase):
     sales_account = ("Sales of Product Income", "Sales of Product Income", "Income")
     income_codes = {"Sales of Product Income", "Services", "Discounts given"}
     picked_code = "Services"
-    accounts_path = "/query"
+    accounts_path = "/batch"  # one batch of queries
     provider_name = "QuickBooks"
 
     def test_picked_in_the_settings_and_used_for_new_items(self):
@@ -78,13 +79,11 @@ class TestRemoteAccountsQbo(RemoteAccountScenarios, QxsCase):
             created["IncomeAccountRef"]["value"], self.summary["accounts"][self.picked_code]
         )
 
-    def test_picked_in_the_connection_form(self):
+    def test_picked_on_the_connection(self):
         self.load()
-        with Form(self.connection) as form:
-            form.default_income_account_id = self.picker_choices().filtered(
-                lambda a: a.code == self.picked_code
-            )
-            self.assertEqual(form.default_income_account, self.picked_code, "onchange")
+        self.connection.default_income_account_id = self.picker_choices().filtered(
+            lambda a: a.code == self.picked_code
+        )
         self.assertEqual(self.connection.default_income_account, self.picked_code)
 
 
@@ -95,7 +94,7 @@ class TestRemoteAccountsXero(RemoteAccountScenarios, QxsCase):
     revenue_code_a = "200"
     revenue_code_b = "260"
     tax_code = "OUTPUT"
-    sales_account = ("200", "200 Sales", "REVENUE")
+    sales_account = ("200", "Sales", "REVENUE")
     income_codes = {"200", "260", "270"}
     picked_code = "260"
     accounts_path = "/Accounts"

@@ -1,1 +1,2 @@
 # Transient models (wizards) of the addon: one per file.
+from . import qxs_mapping_line, qxs_mapping_wizard

@@ -26,7 +26,7 @@ class QxsConnection(models.Model):
         "(e.g. “Inventory Asset”), Xero account code (e.g. 630).",
     )
     cogs_account_id = fields.Many2one(
-        "qxs.remote.account",
+        "qxs.remote.record",
         string="COGS account from the chart",
         compute="_compute_remote_account_pickers",
         inverse="_inverse_remote_account_pickers",
@@ -34,7 +34,7 @@ class QxsConnection(models.Model):
         help="Pick the COGS account among the accounts loaded from the provider.",
     )
     inventory_account_id = fields.Many2one(
-        "qxs.remote.account",
+        "qxs.remote.record",
         string="Inventory account from the chart",
         compute="_compute_remote_account_pickers",
         inverse="_inverse_remote_account_pickers",

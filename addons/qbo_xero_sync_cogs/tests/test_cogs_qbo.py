@@ -94,7 +94,7 @@ class TestCogsQbo(CogsScenarios, QxsCogsCase):
             self.env["res.config.settings"]._fields["qxs_cogs_account_id"].domain,
             {"qxs_connection_id": self.connection.id},
         )
-        [cogs] = self.env["qxs.remote.account"].search(domain)
+        [cogs] = self.env["qxs.remote.record"].search(domain)
         self.assertEqual((cogs.code, cogs.account_type), (self.cogs_code, "Cost of Goods Sold"))
         settings.qxs_cogs_account_id = cogs
         settings.save().execute()

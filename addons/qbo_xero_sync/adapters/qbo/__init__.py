@@ -2,8 +2,9 @@
 
 Composed of mixins: ``client`` (SDK clients, OAuth, the request entry point, the fault
 classifier), ``mapping`` (customers, items, tax codes, accounts), ``documents`` (payloads,
-sending, voiding, look-ups by number), ``payments`` (payments and credits applied) and
-``status`` (states, change data capture, webhooks).
+sending, voiding, look-ups by number), ``payments`` (payments and credits applied),
+``reference`` (the reference data of the mapping wizard) and ``status`` (states, change data
+capture, webhooks).
 """
 
 from ..base import ProviderAdapter
@@ -11,6 +12,7 @@ from .client import QboClientMixin
 from .documents import ENTITY, QboDocumentsMixin
 from .mapping import QboMappingMixin
 from .payments import QboPaymentsMixin
+from .reference import QboReferenceMixin
 from .status import KIND, QboStatusMixin
 
 __all__ = ["ENTITY", "KIND", "QboAdapter"]
@@ -21,6 +23,7 @@ class QboAdapter(
     QboPaymentsMixin,
     QboStatusMixin,
     QboMappingMixin,
+    QboReferenceMixin,
     QboClientMixin,
     ProviderAdapter,
 ):

@@ -156,17 +156,6 @@ class QboMappingMixin:
             )
         return accounts[0]["Id"]
 
-    def list_accounts(self):
-        query = "SELECT * FROM Account WHERE Active = true MAXRESULTS 1000"
-        return [
-            {
-                "code": a["Name"],
-                "name": a.get("FullyQualifiedName") or a["Name"],
-                "type": a.get("AccountType"),
-            }
-            for a in self._query(query).get("Account", [])
-        ]
-
     # ------------------------------------------------------------------ tax codes
     def _tax_codes(self):
         if self._tax_code_index is None:

@@ -6,6 +6,8 @@ Xero's answers back to Results and RemoteStates. It reads and writes no Odoo rec
 - ``mapping``: account codes, tax types, contacts;
 - ``documents``: invoices and credit notes sent, looked up, allocated and voided;
 - ``payments``: payments sent and deleted, credit notes applied;
+- ``reference``: the reference data of the mapping wizard (accounts, taxes, tracking,
+  currencies);
 - ``status``: states read, polled or announced by webhooks.
 """
 
@@ -15,6 +17,7 @@ from .documents import XeroDocumentsMixin
 from .mapping import XeroMappingMixin
 from .oauth import XeroOAuthMixin
 from .payments import XeroPaymentsMixin
+from .reference import XeroReferenceMixin
 from .status import XeroStatusMixin
 
 
@@ -23,6 +26,7 @@ class XeroAdapter(
     XeroPaymentsMixin,
     XeroStatusMixin,
     XeroMappingMixin,
+    XeroReferenceMixin,
     XeroOAuthMixin,
     XeroClientMixin,
     ProviderAdapter,

@@ -20,13 +20,6 @@ class XeroMappingMixin:
             self._cache["accounts"] = {a.code: a for a in accounts if a.code}
         return self._cache["accounts"]
 
-    def list_accounts(self):
-        return [
-            {"code": code, "name": f"{code} {a.name}", "type": enum_value(a.type)}
-            for code, a in self._accounts().items()
-            if enum_value(a.status) == "ACTIVE"
-        ]
-
     def _tax_types(self):
         if "tax_types" not in self._cache:
             rates = self._call("get_tax_rates").tax_rates or []
