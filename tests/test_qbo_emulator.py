@@ -947,3 +947,15 @@ def test_preferences_say_how_classes_and_locations_are_tracked(make_emu):
             per_line,
         )
         assert prefs["TrackDepartments"] is (class_tracking is not None)
+
+
+def test_preferences_and_company_currencies_are_queried_like_entities(make_emu):
+    emu = make_emu(home_currency="USD", currencies=["USD", "EUR", "GBP"])
+    token = emu.issue_tokens()["access_token"]
+    answer = api_get(emu, "query", token, query="SELECT * FROM Preferences").json()
+    [prefs] = answer["QueryResponse"]["Preferences"]
+    assert prefs["CurrencyPrefs"]["HomeCurrency"]["value"] == "USD"
+    body = {"BatchItemRequest": [{"bId": "c", "Query": "SELECT * FROM CompanyCurrency"}]}
+    [item] = api_post(emu, "batch", token, body).json()["BatchItemResponse"]
+    codes = [c["Code"] for c in item["QueryResponse"]["CompanyCurrency"]]
+    assert codes == ["EUR", "GBP"]

@@ -1018,6 +1018,12 @@ class QboEmulator(Emulator):
     # ------------------------------------------------------------------ query execution
     def _run_query(self, text):
         query = parse_query(text)
+        virtual = self._virtual_rows(query["kind"])
+        if virtual is not None:  # read-only lists computed from the settings
+            rows = virtual[1][query["start"] - 1 : query["start"] - 1 + query["max"]]
+            if not rows:
+                return {}
+            return {virtual[0]: rows, "startPosition": query["start"], "maxResults": len(rows)}
         kind = BY_LOWER.get(query["kind"].lower())
         if not kind:
             raise QboFault(
@@ -1044,6 +1050,20 @@ class QboEmulator(Emulator):
             keep = {f.split(".")[0] for f in query["fields"]} | {"Id", "domain", "sparse"}
             rows = [{k: v for k, v in r.items() if k in keep} for r in rows]
         return {kind: copy.deepcopy(rows), "startPosition": query["start"], "maxResults": len(rows)}
+
+    def _virtual_rows(self, name):
+        """(entity, rows) of Preferences (one object) and CompanyCurrency (the currencies
+        enabled besides the home one), queried like entities; None for other names."""
+        if name.lower() == "preferences":
+            return "Preferences", [self._preferences()]
+        if name.lower() == "companycurrency":
+            home = self.config["home_currency"]
+            others = [c for c in self.config["currencies"] if c != home]
+            return "CompanyCurrency", [
+                {"Id": str(n), "SyncToken": "0", "Code": code, "Name": code, "Active": True}
+                for n, code in enumerate(others, start=1)
+            ]
+        return None
 
     @staticmethod
     def _check_fields(kind, query):

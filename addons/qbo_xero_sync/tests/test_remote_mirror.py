@@ -163,11 +163,10 @@ class TestRemoteMirrorQbo(MirrorChecks, HttpHelpers, QxsCase, HttpCase):
     def test_reload_mirrors_reference_data(self):
         self.check_reload()
         self.assertEqual(self.mirror("term").filtered(lambda r: r.code == "Net 30").days, 30)
-        # One batch of queries; this emulator answers no Preferences query (real QuickBooks
-        # does), so the home currency is read with one more call, and nothing else.
+        # One batch of queries (the preferences and currencies included), nothing else.
         self.assertEqual(self.emulator.count("/batch$", "POST"), 1)
         self.assertEqual(self.emulator.count("/query$"), 0)
-        self.assertEqual(self.emulator.count("/preferences$", "GET"), 1)
+        self.assertEqual(self.emulator.count("/preferences$", "GET"), 0)
 
     def test_reload_replaces_the_mirror(self):
         self.check_reload_replaces()
