@@ -1,5 +1,5 @@
 # The mixins first: the models that inherit them are built after them.
-from . import qxs_oauth_mixin, qxs_status_back, qxs_sync_outcome  # noqa: I001
+from . import qxs_customer_options, qxs_oauth_mixin, qxs_status_back, qxs_sync_outcome  # noqa: I001
 from . import (
     account_journal,
     account_move,

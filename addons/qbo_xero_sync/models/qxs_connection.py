@@ -29,7 +29,7 @@ class QxsConnection(models.Model):
 
     _name = "qxs.connection"
     _description = "QuickBooks Online / Xero connection"
-    _inherit = ["mail.thread", "qxs.oauth.mixin"]
+    _inherit = ["mail.thread", "qxs.oauth.mixin", "qxs.customer.options"]
     _order = "company_id, provider"
 
     name = fields.Char(required=True, default=lambda self: _("Accounting connection"))

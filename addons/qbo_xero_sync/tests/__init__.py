@@ -1,6 +1,7 @@
 from . import (
     test_access,
     test_campaign,
+    test_customers,
     test_engine_defects,
     test_http,
     test_payment_currency,
