@@ -19,7 +19,7 @@ class CustomerHelpers:
             return new_test_user(
                 cls.env,
                 login=login,
-                groups="base.group_user," + groups,
+                groups="base.group_user,base.group_partner_manager," + groups,
                 company_id=company.id,
                 company_ids=[Command.set(company.ids)],
             )
@@ -147,12 +147,14 @@ class CustomerHelpers:
     # ------------------------------------------------------------------ match screen
     def check_match_screen_scores_links_and_hides(self):
         partner = self.new_customer(self.existing_name.upper() + " ")
+        other = self.new_customer("Zebra Unrelated Holdings")
         wizard = self.match_wizard(self.accountant)
         line = wizard.line_ids.filtered(lambda row: row.partner_id == partner)
         self.assertEqual(line.candidate_id.name, self.existing_name)
         self.assertGreaterEqual(line.score, 90)
         self.assertFalse(line.linked)
-        low = wizard.line_ids.filtered(lambda row: row.partner_id == self.partner_b)
+        low = wizard.line_ids.filtered(lambda row: row.partner_id == other)
+        self.assertEqual(len(low), 1)
         self.assertLess(low.score, 90)
         wizard.threshold = 90
         wizard.action_match_above()
