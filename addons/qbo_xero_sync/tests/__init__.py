@@ -4,6 +4,7 @@ from . import (
     test_customers,
     test_engine_defects,
     test_http,
+    test_match_screen,
     test_payment_currency,
     test_payment_sequences,
     test_posting,
