@@ -101,6 +101,9 @@ class QxsSyncRecord(models.Model):
 
     def _compute_remote_url(self):
         for rec in self:
+            if rec.purpose == "customer":
+                rec.remote_url = False  # the adapters link documents only
+                continue
             rec.remote_url = rec.remote_id and rec.connection_id._adapter().remote_url(
                 rec._kind(), rec.remote_id
             )
