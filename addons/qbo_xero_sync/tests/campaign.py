@@ -850,6 +850,7 @@ def run_campaign(case):
         f"quiet_points={totals['quiet points']} "
         f"receivable_checks={totals['receivable evaluated']} (documents compared "
         f"{totals['documents compared']}, left out {totals['documents left out']}) "
+        f"linked_customers_compared={totals['customers compared']} "
         f"no-ops={stats['no-op']} refused={stats['refused']} "
         f"faults(injected/hit)=[{faults}] violations={len(violations)} "
         f"{dict(counts) if counts else ''}\n"

@@ -2,7 +2,7 @@
 emulators (the concrete classes call them from one-line tests)."""
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user
 
 
@@ -134,6 +134,21 @@ class CustomerHelpers:
         partner.write({"email": "again@customer.example"})
         self.assertEqual(recs.state, "synced")
 
+    def check_edit_undone_is_sent_too(self):
+        self.invoice()
+        self.sync()
+        remote_id = self.link_of(self.partner_a)
+        partner = self.partner_a.with_user(self.billing)
+        for email in (
+            "first@customer.example",
+            "second@customer.example",
+            "first@customer.example",
+        ):
+            partner.email = email
+            self.sync()
+            self.assertEqual(self.customer_record(self.partner_a).state, "synced")
+            self.assertEqual(self.remote_customer(remote_id)["email"], email)
+
     def check_unlinked_customer_edits_are_not_queued(self):
         self.partner_b.with_user(self.billing).write({"email": "b@customer.example"})
         self.assertFalse(self.customer_record(self.partner_b))
@@ -192,3 +207,10 @@ class CustomerHelpers:
         self.assertTrue(wizard.line_ids)
         form = Form(self.env["qxs.match.wizard"].with_user(self.accountant))
         self.assertEqual(form.kind, "customer")
+        self.assertEqual(form.connection_id, self.connection)
+        with self.assertRaises(ValidationError):
+            wizard.threshold = 101
+        # The connection's form has the page of the customer options.
+        arch = self.env["qxs.connection"].get_view(view_type="form")["arch"]
+        self.assertIn('name="customer_policy"', arch)
+        self.assertIn('name="customer_send_edits"', arch)

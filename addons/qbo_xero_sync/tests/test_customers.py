@@ -80,6 +80,9 @@ class TestCustomersQbo(QboCustomerMixin, CustomerHelpers, QxsCase):
     def test_unlinked_customer_edits_are_not_queued(self):
         self.check_unlinked_customer_edits_are_not_queued()
 
+    def test_edit_undone_is_sent_too(self):
+        self.check_edit_undone_is_sent_too()
+
     def test_document_currency_on_new_customer(self):
         self.check_document_currency_on_new_customer()
 
@@ -209,6 +212,9 @@ class TestCustomersXero(XeroCustomerMixin, CustomerHelpers, XeroMixin, QxsCase):
 
     def test_unlinked_customer_edits_are_not_queued(self):
         self.check_unlinked_customer_edits_are_not_queued()
+
+    def test_edit_undone_is_sent_too(self):
+        self.check_edit_undone_is_sent_too()
 
     def test_document_currency_on_new_customer(self):
         self.check_document_currency_on_new_customer()

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .. import const
 from ..exceptions import SyncError
@@ -42,7 +42,7 @@ class QxsMatchWizard(models.TransientModel):
     def _check_threshold(self):
         for wizard in self:
             if not 0 <= wizard.threshold <= 100:
-                raise UserError(_("The threshold is a percentage, between 0 and 100."))
+                raise ValidationError(_("The threshold is a percentage, between 0 and 100."))
 
     def _check_rights(self):
         if not any(self.env.user.has_group(group) for group in MATCH_GROUPS):

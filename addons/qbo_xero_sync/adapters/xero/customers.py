@@ -141,13 +141,10 @@ class XeroCustomersMixin:
             chunk = linked[start : start + const.XERO_BATCH_SIZE]
             contacts = [self._contact(job.values["partner"], job.customer_id) for job in chunk]
             try:
+                # By ContactID, an update applied twice changes nothing: no idempotency key
+                # (one would replay an older answer when an edit is undone later).
                 answer = self._call(
-                    "update_or_create_contacts",
-                    Contacts(contacts=contacts),
-                    summarize_errors=False,
-                    idempotency_key=self.request_key(
-                        chunk[0], "contact-edits", [serialize(c) for c in contacts], 64
-                    ),
+                    "update_or_create_contacts", Contacts(contacts=contacts), summarize_errors=False
                 )
             except SyncError as exc:
                 outcome.results.update(dict.fromkeys([job.key for job in chunk], exc))
