@@ -198,6 +198,16 @@ class CustomerHelpers:
         self.assertEqual(self.link_of(partner), line.candidate_id.remote_id)
         self.assertFalse(self.customer_record(partner), "not sent back")
 
+    def check_match_screen_reads_every_page(self):
+        names = [f"Paged Customer {n:03d}" for n in range(130)]
+        self.seed_customers(names)
+        partner = self.new_customer("paged customer 129")
+        wizard = self.match_wizard(self.accountant)
+        read = set(wizard.remote_ids.mapped("name"))
+        self.assertLessEqual(set(names), read, "the customers of every page")
+        line = wizard.line_ids.filtered(lambda row: row.partner_id == partner)
+        self.assertEqual((line.candidate_id.name, line.score), ("Paged Customer 129", 100))
+
     def check_match_screen_rights(self):
         with self.assertRaises(AccessError):
             self.env["qxs.match.wizard"].with_user(self.billing).create(

@@ -21,6 +21,9 @@ class QboCustomerMixin:
     def remote_id(obj):
         return obj["Id"]
 
+    def seed_customers(self, names):
+        self.emulator.seed({"Customer": [{"DisplayName": name} for name in names]})
+
     def remote_customer(self, remote_id):
         [obj] = [c for c in self.customers() if c["Id"] == remote_id]
         return {
@@ -42,6 +45,9 @@ class XeroCustomerMixin:
     @staticmethod
     def remote_id(obj):
         return obj["ContactID"]
+
+    def seed_customers(self, names):
+        self.emulator.seed({"Contacts": [{"Name": name} for name in names]})
 
     def remote_customer(self, remote_id):
         [obj] = [c for c in self.customers() if c["ContactID"] == remote_id]
@@ -174,6 +180,9 @@ class TestCustomersQbo(QboCustomerMixin, CustomerHelpers, QxsCase):
     def test_match_screen_rights(self):
         self.check_match_screen_rights()
 
+    def test_match_screen_reads_every_page(self):
+        self.check_match_screen_reads_every_page()
+
     def test_match_screen_items(self):
         self.product_a.qxs_revenue_code = "Pump"
         wizard = self.match_wizard(self.accountant, kind="item")
@@ -227,3 +236,13 @@ class TestCustomersXero(XeroCustomerMixin, CustomerHelpers, XeroMixin, QxsCase):
 
     def test_match_screen_rights(self):
         self.check_match_screen_rights()
+
+    def test_match_screen_reads_every_page(self):
+        self.check_match_screen_reads_every_page()
+
+    def test_match_screen_items(self):
+        self.product_a.qxs_revenue_code = "desk"
+        wizard = self.match_wizard(self.accountant, kind="item")
+        line = wizard.line_ids.filtered(lambda row: row.code == "desk")
+        self.assertEqual((line.candidate_id.code, line.score), ("DESK", 100))
+        self.assertEqual(len(wizard.remote_ids), 3, "the organisation's items")

@@ -21,19 +21,43 @@ def match_score(odoo, remote):
     a, b = _norm(odoo.get("name")), _norm(remote.get("name"))
     if not a or not b:
         return 0
-    return round(difflib.SequenceMatcher(None, a, b).ratio() * 100)
+    return round(difflib.SequenceMatcher(None, b, a, autojunk=False).ratio() * 100)
 
 
 def best_matches(odoo_records, remote_records):
-    """{odoo key: (remote key, score)} of each Odoo record's best remote candidate.
+    """{odoo key: (remote key, score)} of each Odoo record's best remote candidate (the same
+    as :func:`match_score` pair by pair; exact codes and e-mails are looked up, and a name
+    that cannot beat the best score so far is skipped by difflib's quick upper bounds).
     ``odoo_records`` and ``remote_records``: {key: {"name", "email", "code"}}."""
+    by_exact = {}
+    for rkey, remote in remote_records.items():
+        for value in (remote.get("code"), remote.get("name")):
+            by_exact.setdefault(("code", _norm(value)), rkey)
+        by_exact.setdefault(("email", _norm(remote.get("email"))), rkey)
+    names = [(rkey, _norm(remote.get("name"))) for rkey, remote in remote_records.items()]
     result = {}
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
     for key, odoo in odoo_records.items():
-        best, best_score = None, -1
-        for rkey, remote in remote_records.items():
-            score = match_score(odoo, remote)
-            if score > best_score:
-                best, best_score = rkey, score
+        code, email = _norm(odoo.get("code")), _norm(odoo.get("email"))
+        exact = (code and by_exact.get(("code", code))) or (
+            email and by_exact.get(("email", email))
+        )
+        if exact:
+            result[key] = (exact, 100)
+            continue
+        name = _norm(odoo.get("name"))
+        best, best_ratio = None, -1.0
+        matcher.set_seq2(name)
+        for rkey, remote_name in names:
+            if not name or not remote_name:
+                ratio = 0.0
+            else:
+                matcher.set_seq1(remote_name)
+                if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
+                    continue
+                ratio = matcher.ratio()
+            if ratio > best_ratio:
+                best, best_ratio = rkey, ratio
         if best is not None:
-            result[key] = (best, best_score)
+            result[key] = (best, round(best_ratio * 100))
     return result

@@ -169,7 +169,10 @@ class XeroCustomersMixin:
             ]
         found = []
         for page in range(1, const.MATCH_MAX_PAGES + 1):
-            contacts = self._call("get_contacts", page=page).contacts or []
+            contacts = (
+                self._call("get_contacts", page=page, page_size=const.MATCH_PAGE_SIZE).contacts
+                or []
+            )
             found += contacts
             if len(contacts) < const.MATCH_PAGE_SIZE:
                 break
