@@ -111,6 +111,17 @@ class CustomerHelpers:
         partner._increase_rank("customer_rank")
         self.assertEqual(self.customer_record(partner).state, "pending")
 
+    def check_first_invoice_of_a_new_customer_makes_one_remote_customer(self):
+        self.connection.customer_policy = "on_create"
+        partner = self.env["res.partner"].create({"name": "First Invoice Buyer"})
+        before = len(self.customers())
+        move = self.invoice(partner=partner)
+        self.assertEqual(self.customer_record(partner).state, "pending")
+        self.sync()
+        self.assertEqual(self.record(move).state, "synced", self.record(move).last_error)
+        self.assertEqual(self.customer_record(partner).state, "synced")
+        self.assertEqual(len(self.customers()), before + 1, "one remote customer")
+
     def check_edits_of_a_linked_customer_are_sent_coalesced(self):
         move = self.invoice()
         self.sync()

@@ -80,6 +80,9 @@ class TestCustomersQbo(QboCustomerMixin, CustomerHelpers, QxsCase):
     def test_first_sale_queues_the_customer(self):
         self.check_first_sale_queues_the_customer()
 
+    def test_first_invoice_of_a_new_customer_makes_one_remote_customer(self):
+        self.check_first_invoice_of_a_new_customer_makes_one_remote_customer()
+
     def test_edits_of_a_linked_customer_are_sent_coalesced(self):
         self.check_edits_of_a_linked_customer_are_sent_coalesced()
 
@@ -159,6 +162,12 @@ class TestCustomersQbo(QboCustomerMixin, CustomerHelpers, QxsCase):
         self.connection.cogs_account_code = False
         rec = self.item_error("RF-100")
         self.assertEqual(rec.state, "synced", rec.last_error)
+        # Linked before the COGS journals were exported: refused from then on.
+        self.assertIn("RF-100", self.env["qxs.binding"]._known(self.connection, "item"))
+        self.connection.cogs_account_code = "Cost of Goods Sold"
+        rec = self.item_error("RF-100")
+        self.assertEqual(rec.state, "error")
+        self.assertIn("inventory item", rec.last_error)
 
     def test_missing_item_named_after_an_income_account(self):
         rec = self.item_error("Sales of Product Income")
@@ -215,6 +224,9 @@ class TestCustomersXero(XeroCustomerMixin, CustomerHelpers, XeroMixin, QxsCase):
 
     def test_first_sale_queues_the_customer(self):
         self.check_first_sale_queues_the_customer()
+
+    def test_first_invoice_of_a_new_customer_makes_one_remote_customer(self):
+        self.check_first_invoice_of_a_new_customer_makes_one_remote_customer()
 
     def test_edits_of_a_linked_customer_are_sent_coalesced(self):
         self.check_edits_of_a_linked_customer_are_sent_coalesced()

@@ -39,7 +39,21 @@ class QboMappingMixin(QboCustomersMixin):
                 else:
                     self.known_items[code] = outcome.items[code] = item_id
         result.update({c: self.known_items[c] for c in codes if c in self.known_items})
+        if self.refuse_inventory_items:
+            self._check_known_items(codes & set(self.known_items), result)
         return result
+
+    def _check_known_items(self, codes, result):
+        """Items linked before the COGS journals were exported may be inventory items: read
+        once per adapter, and refused as items found are."""
+        checked = self.__dict__.setdefault("_checked_items", {})
+        ids = {self.known_items[code] for code in codes} - set(checked)
+        for item in self._query_in("Item", "Id", ids):
+            checked[item["Id"]] = self._usable_item(item)
+        for code in codes:
+            verdict = checked.get(self.known_items[code])
+            if isinstance(verdict, SyncError):
+                result[code] = verdict
 
     @staticmethod
     def _bad_item_name(code):
