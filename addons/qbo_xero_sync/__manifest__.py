@@ -33,6 +33,8 @@
         "views/crm_team_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
+        "views/qxs_match_wizard_views.xml",
+        "views/qxs_customer_options_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["qbo_xero_sync/static/tests/tours/*.js"],

@@ -196,3 +196,28 @@ MAPPING_SCORE_SIMILAR_MAX = 90  # similar names score at most this
 MAPPING_RATE_TOLERANCE = 0.0001  # percent
 QBO_REFERENCE_MAX = 1000  # rows per query of the reference data
 QBO_US_PSEUDO_TAX_CODES = ("TAX", "NON")  # line codes of US sales tax, not of GST / VAT
+
+# --- Customers and items ----------------------------------------------------------------------
+# When a connection creates remote customers: with the first document sent (the default), as
+# soon as the customer is created in Odoo, or never (match only: an unmatched customer is an
+# error on the document, to link on the match screen).
+CUSTOMER_POLICIES = [
+    ("on_document", "With the first document sent"),
+    ("on_create", "When the customer is created in Odoo"),
+    ("never", "Never (match only)"),
+]
+# The queue's purpose of a customer's own record (created, or its edits sent).
+CUSTOMER_SYNC_PURPOSES = [("customer", "Customer")]
+# The partner fields whose edits are sent to a linked remote customer.
+CUSTOMER_SYNC_FIELDS = ("name", "email", "street", "street2", "city", "zip", "country_id")
+# QuickBooks names are unique on their first 100 characters: a name is cut there and, when a
+# different customer has it already, ends with a suffix " (2)", " (3)"... within the limit.
+QBO_CUSTOMER_NAME_MAX = 100
+QBO_NAME_SUFFIXES = 9  # the suffixes tried before the name is refused
+QBO_NAME_REPLACEMENT = "-"  # what ':' and '\' become in a QuickBooks name
+QBO_DUPLICATE_NAME = 6240  # "Duplicate Name Exists": also a vendor's or an employee's name
+# Match screen: what it reads from the provider per page, and the default threshold (percent).
+MATCH_PAGE_SIZE = 100
+MATCH_MAX_PAGES = 50
+MATCH_DEFAULT_THRESHOLD = 90
+MATCH_KINDS = [("customer", "Customers"), ("item", "Items")]

@@ -248,3 +248,16 @@ class ProviderAdapter:
         key, generation = (job.key, job.generation) if job else ("", 0)
         raw = f"{self.settings.request_salt}:{key}:{generation}:{operation}:{blob}"
         return hashlib.sha256(raw.encode()).hexdigest()[:max_len]
+
+    # -- customers and the match screen (jobs of kind "customer") -------------------------------
+    def push_customers(self, jobs):
+        """Create the jobs' customers (``values["partner"]``) unless found, or send a linked
+        one's name, e-mail and address (``job.customer_id``): an Outcome whose results are
+        Result (the remote customer's id) | SyncError, the customers found or created in
+        ``outcome.customers``."""
+        raise NotImplementedError
+
+    def list_remote(self, kind):
+        """[{"id", "name", "email", "code"}] of the provider's active customers (``kind``
+        "customer") or items ("item"), read page by page, for the match screen."""
+        raise NotImplementedError

@@ -33,6 +33,7 @@ class QxsConnection(models.Model):
         "qxs.oauth.mixin",
         "qxs.mapping.mixin",
         "qxs.document.options",
+        "qxs.customer.options",
     ]
     _order = "company_id, provider"
 

@@ -29,7 +29,9 @@ class QxsSyncRecord(models.Model):
     connection_id = fields.Many2one("qxs.connection", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
     provider = fields.Selection(related="connection_id.provider", store=True)
-    purpose = fields.Selection(const.SYNC_PURPOSES, required=True, default="document")
+    purpose = fields.Selection(
+        const.SYNC_PURPOSES + const.CUSTOMER_SYNC_PURPOSES, required=True, default="document"
+    )
     res_model = fields.Char(required=True, index=True)
     res_id = fields.Many2oneReference(model_field="res_model", required=True, index=True)
     move_id = fields.Many2one("account.move", string="Document", index=True, ondelete="cascade")
@@ -99,6 +101,9 @@ class QxsSyncRecord(models.Model):
 
     def _compute_remote_url(self):
         for rec in self:
+            if rec.purpose == "customer":
+                rec.remote_url = False  # the adapters link documents only
+                continue
             rec.remote_url = rec.remote_id and rec.connection_id._adapter().remote_url(
                 rec._kind(), rec.remote_id
             )
@@ -203,8 +208,8 @@ class QxsSyncRecord(models.Model):
     def _kind(self):
         """The kind of remote document of this record ("invoice", "credit_note" or "payment").
         Extended by other modules (e.g. "journal")."""
-        if self.purpose == "payment":
-            return "payment"
+        if self.purpose in ("payment", "customer"):
+            return self.purpose
         return document_kind(self.move_id.move_type)
 
     # ------------------------------------------------------------------ the queue
@@ -323,6 +328,9 @@ class QxsSyncRecord(models.Model):
         adapters = {} if adapters is None else adapters
         if connection.id not in adapters:
             adapters[connection.id] = connection._adapter()
+            # Plain options of the connection that the adapters' customer and item steps need.
+            adapters[connection.id].create_customers = connection._qxs_creates_customers()
+            adapters[connection.id].refuse_inventory_items = connection._qxs_exports_cogs()
         handler = self._handlers().get((self[:1].purpose, self[:1].action))
         jobs, refused = self._jobs(strict=self[:1].action == "push")
         if self[:1].action == "push":
@@ -370,6 +378,7 @@ class QxsSyncRecord(models.Model):
             ("document", "pull"): lambda adapter, jobs: adapter.read_states(jobs),
             ("payment", "push"): lambda adapter, jobs: adapter.push_payments(jobs),
             ("payment", "void"): lambda adapter, jobs: adapter.void_payments(jobs),
+            ("customer", "push"): lambda adapter, jobs: adapter.push_customers(jobs),
         }
 
     def _jobs(self, strict=True):
@@ -412,6 +421,11 @@ class QxsSyncRecord(models.Model):
         """The plain values of this record's Odoo document or payment. Extended by other
         modules."""
         self.ensure_one()
+        if self.purpose == "customer":
+            partner = self._target()
+            if not partner.exists():
+                raise SyncError(_("The customer no longer exists in Odoo."))
+            return {"partner": partner._qxs_customer_values()}
         if self.purpose == "payment":
             if not self.payment_move_id:
                 values = dict(self.payment_values or {})

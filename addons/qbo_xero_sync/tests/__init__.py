@@ -1,10 +1,12 @@
 from . import (
     test_access,
     test_campaign,
+    test_customers,
     test_engine_defects,
     test_http,
     test_mapping_tour,
     test_mapping_wizard,
+    test_match_screen,
     test_payment_currency,
     test_payment_sequences,
     test_posting,

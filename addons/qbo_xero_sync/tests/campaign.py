@@ -137,6 +137,7 @@ OPERATIONS = {
     "sync_one": 3,
     "poll": 6,
     "webhook": 4,
+    "edit_customer": 3,  # a linked customer's name, e-mail or street changed in Odoo
 }
 FAULTS = ("429", "5xx", "timeout", "drop_after_write", "expired_token")
 CUSTOMERS = 3
@@ -269,6 +270,17 @@ def generate(rng, steps, provider):
             )
         elif op in ("lost_commit", "sync", "sync_one", "poll"):
             actions.append({"op": op})
+        elif op == "edit_customer":
+            field = rng.choice(("name", "email", "street"))
+            actions.append(
+                {
+                    "op": op,
+                    "partner": rng.randrange(CUSTOMERS),
+                    "field": field,
+                    "n": step,
+                    "user": user,
+                }
+            )
         elif op in REFUND_OPERATIONS:
             made = refund_action(rng, op, provider, key, user, invoices, credits, payments)
             actions.append(made or {"op": "sync"})
@@ -838,6 +850,7 @@ def run_campaign(case):
         f"quiet_points={totals['quiet points']} "
         f"receivable_checks={totals['receivable evaluated']} (documents compared "
         f"{totals['documents compared']}, left out {totals['documents left out']}) "
+        f"linked_customers_compared={totals['customers compared']} "
         f"no-ops={stats['no-op']} refused={stats['refused']} "
         f"faults(injected/hit)=[{faults}] violations={len(violations)} "
         f"{dict(counts) if counts else ''}\n"

@@ -42,6 +42,18 @@ class CampaignActions:
             return True
         return False
 
+    def do_edit_customer(self, action):
+        """A customer's name (with a ':' QuickBooks refuses, half of the time), e-mail or
+        street changed in Odoo by the action's user: sent when the customer is linked."""
+        partner = self.partners[action["partner"]]
+        n, field = action["n"], action["field"]
+        value = {
+            "name": f"Campaign{':' if n % 2 else ''} Customer {action['partner']} e{n}",
+            "email": f"customer{action['partner']}.e{n}@example.com",
+            "street": f"{n} Campaign Street",
+        }[field]
+        return self.attempt(lambda: self.as_user(action, partner).write({field: value}))
+
     def do_repost(self, action):
         move = self.move(action["doc"])
         if not move or move.state != "posted":

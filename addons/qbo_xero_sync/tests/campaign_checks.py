@@ -3,6 +3,8 @@ at every quiet point, as an accountant would. Mixed into ``campaign.Campaign``."
 
 from collections import Counter, defaultdict
 
+from ..adapters.qbo.customers import clean_name
+
 CENT = 0.005
 
 
@@ -54,6 +56,7 @@ class CampaignChecks:
             records[rec.move_id.id] = rec  # the latest, as _qxs_document_record()
         units_out = self.check_payments()  # payment units left out, with their documents
         self.check_refunds()  # campaign_refunds.py
+        self.check_customers()
         paid_by_number = defaultdict(float)
         paid_by_partner = defaultdict(float)
         for payment in self.addon_payments():
@@ -100,6 +103,40 @@ class CampaignChecks:
             self.totals["documents compared"] += len(included[customer])
             self.totals["documents left out"] += len(excluded[customer])
             self.check_receivable(customer, included[customer], excluded[customer], units_out)
+
+    def check_customers(self):
+        """A linked customer has, remotely, the name and e-mail it has in Odoo (its edits
+        were sent), unless its customer record is in error with a message."""
+        env = self.env
+        links = env["qxs.binding"]._known(self.connection, "customer", self.partners.ids)
+        for partner in self.partners:
+            remote_id = links.get(partner.id)
+            if not remote_id:
+                continue
+            rec = env["qxs.sync.record"]._record_of(self.connection, partner, "customer")
+            if rec.state == "error":
+                if not rec.last_error:
+                    self.violate("silent_error", f"customer {partner.name}: error, no message")
+                continue
+            remote = self.remote_customer(remote_id)
+            if remote is None:
+                self.violate("customer_missing", f"{partner.name}: {remote_id} not found")
+                continue
+            self.totals["customers compared"] += 1
+            if self.provider == "qbo":
+                expected = (clean_name(partner.name)[:100].strip(), partner.email or None)
+                got = (remote["DisplayName"], remote.get("PrimaryEmailAddr", {}).get("Address"))
+            else:
+                expected = (partner.name, partner.email or None)
+                got = (remote["Name"], remote.get("EmailAddress"))
+            if expected != got:
+                self.violate(
+                    "customer_not_sent", f"{partner.name}: remotely {got}, in Odoo {expected}"
+                )
+
+    def remote_customer(self, remote_id):
+        kind, key = ("Customer", "Id") if self.provider == "qbo" else ("Contacts", "ContactID")
+        return next((c for c in self.emulator.objects(kind) if c[key] == remote_id), None)
 
     def check_document(self, key, move, rec, live, label):
         """True when the document is "clean" (see the module docstring); violations recorded."""

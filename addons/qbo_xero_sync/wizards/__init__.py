@@ -1,2 +1,8 @@
 # Transient models (wizards) of the addon: one per file.
-from . import qxs_mapping_line, qxs_mapping_wizard
+from . import (
+    qxs_mapping_line,
+    qxs_mapping_wizard,
+    qxs_match_line,
+    qxs_match_remote,
+    qxs_match_wizard,
+)

@@ -4,63 +4,17 @@ from ... import const
 from ...exceptions import SyncError
 from ..i18n import _
 from .client import quote
+from .customers import QboCustomersMixin, display_name
+
+__all__ = ["QboMappingMixin", "display_name"]
 
 
-def display_name(partner):
-    """The DisplayName of a partner's QuickBooks customer (no ':', tab or newline)."""
-    return partner["name"].replace(":", "-").replace("\t", " ").replace("\n", " ").strip()
+class QboMappingMixin(QboCustomersMixin):
+    """Customers (found or created), items (found, checked or created), tax codes, accounts."""
 
-
-class QboMappingMixin:
-    """Customers (found or created), items (found or created), tax codes, accounts."""
-
-    # ------------------------------------------------------------------ customers
-    def _find_or_create_customers(self, todo, jobs=None):
-        """By billing account or display name, else created (one query and one batch for all
-        new customers). ``todo``: {partner id: partner values}. A QuickBooks customer has one
-        currency, set when it is created: a new customer takes that of its first document."""
-        result = {}
-        # QuickBooks customers carry no account number: the billing account is matched to the
-        # DisplayName first (exactly), then the partner's name.
-        keys = [p["billing_account"] for p in todo.values() if p["billing_account"]]
-        keys += [display_name(p) for p in todo.values()]
-        by_name = {
-            c["DisplayName"]: c["Id"] for c in self._query_in("Customer", "DisplayName", keys)
-        }
-        by_name_ci = {k.lower(): v for k, v in by_name.items()}
-        to_create = {}
-        for pid, p in todo.items():
-            cid = by_name.get(p["billing_account"]) or by_name_ci.get(display_name(p).lower())
-            if cid:
-                result[pid] = cid
-            else:
-                to_create[pid] = p
-        if to_create:
-            batch = [
-                {"bId": str(pid), "operation": "create", "Customer": self._customer_payload(p)}
-                for pid, p in to_create.items()
-            ]
-            for bid, obj in self._batch(batch, "customers").items():
-                result[int(bid)] = obj if isinstance(obj, SyncError) else obj["Customer"]["Id"]
-        return result
-
-    @staticmethod
-    def _customer_payload(p):
-        payload = {"DisplayName": display_name(p), "CompanyName": p["name"][:100]}
-        if p.get("currency"):
-            payload["CurrencyRef"] = {"value": p["currency"]}
-        if p["email"]:
-            payload["PrimaryEmailAddr"] = {"Address": p["email"]}
-        if p["phone"]:
-            payload["PrimaryPhone"] = {"FreeFormNumber": p["phone"]}
-        if p["street"] or p["city"]:
-            payload["BillAddr"] = {
-                "Line1": p["street"],
-                "City": p["city"],
-                "PostalCode": p["zip"],
-                "Country": p["country"],
-            }
-        return payload
+    # True while the COGS addon exports journals for the connection: an Inventory item would
+    # book the cost a second time.
+    refuse_inventory_items = False
 
     # ------------------------------------------------------------------ items
     def _items(self, codes, outcome):
@@ -73,9 +27,9 @@ class QboMappingMixin:
         if todo:
             found = {}
             for item in self._query_in("Item", "Sku", todo, select="*, Sku"):
-                found.setdefault(item.get("Sku"), item["Id"])
+                found.setdefault(item.get("Sku"), self._usable_item(item))
             for item in self._query_in("Item", "Name", todo - set(found)):
-                found.setdefault(item["Name"], item["Id"])
+                found.setdefault(item["Name"], self._usable_item(item))
             missing = todo - set(found)
             if missing:
                 found.update(self._create_items(sorted(missing)))
@@ -85,7 +39,21 @@ class QboMappingMixin:
                 else:
                     self.known_items[code] = outcome.items[code] = item_id
         result.update({c: self.known_items[c] for c in codes if c in self.known_items})
+        if self.refuse_inventory_items:
+            self._check_known_items(codes & set(self.known_items), result)
         return result
+
+    def _check_known_items(self, codes, result):
+        """Items linked before the COGS journals were exported may be inventory items: read
+        once per adapter, and refused as items found are."""
+        checked = self.__dict__.setdefault("_checked_items", {})
+        ids = {self.known_items[code] for code in codes} - set(checked)
+        for item in self._query_in("Item", "Id", ids):
+            checked[item["Id"]] = self._usable_item(item)
+        for code in codes:
+            verdict = checked.get(self.known_items[code])
+            if isinstance(verdict, SyncError):
+                result[code] = verdict
 
     @staticmethod
     def _bad_item_name(code):
@@ -102,12 +70,48 @@ class QboMappingMixin:
             )
         return None
 
+    def _usable_item(self, item):
+        """The Id of an existing item a document may sell, else a SyncError saying why: it
+        must be sold (an Income account), and not an inventory item while the COGS addon
+        exports journals (QuickBooks would book its cost a second time)."""
+        name = item.get("Name")
+        if not (item.get("IncomeAccountRef") or {}).get("value"):
+            return SyncError(
+                _(
+                    "QuickBooks item “%(name)s” is not sold (it has no income account): in "
+                    "QuickBooks, tick “I sell this product/service to my customers” and pick an "
+                    "Income account, or change the product's revenue code.",
+                    name=name,
+                )
+            )
+        if item.get("Type") == "Inventory" and self.refuse_inventory_items:
+            return SyncError(
+                _(
+                    "QuickBooks item “%(name)s” is an inventory item: QuickBooks books its cost "
+                    "of goods sold when it is invoiced, and the COGS journals sent from Odoo "
+                    "book it too (twice). Use a Non-inventory or Service item as revenue code, "
+                    "or stop exporting COGS journals for this connection.",
+                    name=name,
+                )
+            )
+        return item["Id"]
+
     def _create_items(self, codes):
-        """{code: Item Id | SyncError} of Service items created in one batch."""
-        try:
-            income = self._income_account()
-        except SyncError as exc:
-            return dict.fromkeys(codes, exc)
+        """{code: Item Id | SyncError} of Service items created in one batch, each under the
+        QuickBooks Income account of the same name when there is one (the revenue codes the
+        mapping proposes), else under the default income account."""
+        named = {
+            a["Name"]: a["Id"]
+            for a in self._query_in("Account", "Name", codes)
+            if a.get("AccountType") == "Income"
+        }
+        income = None
+        if set(codes) - set(named):
+            try:
+                income = self._income_account()
+            except SyncError as exc:
+                failed = {code: exc for code in codes if code not in named}
+                return {**failed, **(self._create_items(sorted(named)) if named else {})}
         batch = [
             {
                 "bId": f"i{n}",
@@ -116,7 +120,7 @@ class QboMappingMixin:
                     "Name": code,
                     "Type": "Service",
                     "Sku": code[:100],
-                    "IncomeAccountRef": {"value": income},
+                    "IncomeAccountRef": {"value": named.get(code) or income},
                 },
             }
             for n, code in enumerate(codes)

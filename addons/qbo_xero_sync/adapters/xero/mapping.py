@@ -1,15 +1,13 @@
 """What Xero's documents refer to: account codes, tax types and contacts."""
 
-from xero_python.accounting import Contact, Contacts
-from xero_python.api_client.serializer import serialize
-
 from ... import const
 from ...exceptions import SyncError
 from ..i18n import _
-from .client import element_errors, enum_value, quote
+from .client import enum_value
+from .customers import XeroCustomersMixin
 
 
-class XeroMappingMixin:
+class XeroMappingMixin(XeroCustomersMixin):
     """Account codes and tax types (read once per adapter), checked before a document is
     sent; contacts found by account number, else created."""
 
@@ -79,65 +77,3 @@ class XeroMappingMixin:
             elif enum_value(rate.status) not in (None, "ACTIVE"):
                 problems.append(_("Xero tax rate %s is not active.", tax_type))
         return problems
-
-    # ------------------------------------------------------------------ contacts
-    def _find_customers(self, partners):
-        """{partner id: contact id} of the contacts whose AccountNumber equals the partner's
-        billing account exactly (never creates one)."""
-        result = {}
-        for pid, p in partners.items():
-            if not p["billing_account"]:
-                continue
-            where = f"AccountNumber=={quote(p['billing_account'])}"
-            found = self._call("get_contacts", where=where).contacts or []
-            exact = [c for c in found if c.account_number == p["billing_account"]]
-            if exact:
-                result[pid] = exact[0].contact_id
-        return result
-
-    def _find_or_create_customers(self, todo, jobs):
-        """The contact whose AccountNumber equals the billing account exactly, else a new
-        contact (one PUT for all)."""
-        result = self._find_customers(todo)
-        todo = {pid: p for pid, p in todo.items() if pid not in result}
-        if not todo:
-            return result
-        order = list(todo)
-        contacts = [
-            Contact(
-                name=todo[pid]["name"][:255],
-                account_number=todo[pid]["billing_account"] or None,
-                email_address=todo[pid]["email"] or None,
-            )
-            for pid in order
-        ]
-        # The key covers everything sent (a corrected e-mail is a new request), and the
-        # generation of the documents that need these contacts (sent anew: a new key).
-        generation = max(
-            (job.generation for job in jobs if job.values["partner"]["id"] in todo), default=0
-        )
-        answer = self._call(
-            "create_contacts",
-            Contacts(contacts=contacts),
-            summarize_errors=False,
-            idempotency_key=self.request_key(
-                None, "contacts", [[serialize(c) for c in contacts], generation], 64
-            ),
-        )
-        for pid, contact in zip(order, answer.contacts or []):
-            if contact.has_validation_errors or contact.validation_errors:
-                result[pid] = SyncError(_("Xero contact: %s", self._contact_message(contact)))
-            else:
-                result[pid] = contact.contact_id
-        return result
-
-    @staticmethod
-    def _contact_message(contact):
-        message = element_errors(contact)
-        if "name" in message.lower():
-            message = _(
-                "%(m)s Set the customer's billing account to that Xero contact's account "
-                "number to use it, or rename the customer.",
-                m=message,
-            )
-        return message
