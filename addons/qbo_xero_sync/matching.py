@@ -31,12 +31,14 @@ def match_score(
     remote_rate=None,
     remote_type=None,
     allowed_types=None,
+    rate_must_match=True,
 ):
     """Score (0-100) of proposing the remote record for the Odoo one; 0 is never proposed.
 
     - an incompatible type (``remote_type`` not in ``allowed_types``, when given) scores 0,
       e.g. an expense account for revenue or a non-bank account for a bank journal;
-    - rates (taxes) that differ score 0; equal rates count for half of the score;
+    - rates (taxes) that differ score 0; equal rates count for half of the score; with
+      ``rate_must_match`` False (a term's due days), differing ones only leave that half out;
     - the same code scores 100, the same name ``MAPPING_SCORE_SAME_NAME``; otherwise the
       name similarity (difflib) scales the rest.
     """
@@ -44,7 +46,9 @@ def match_score(
         return 0
     rated = rate is not None and remote_rate is not None
     if rated and abs(float(rate) - float(remote_rate)) > const.MAPPING_RATE_TOLERANCE:
-        return 0
+        if rate_must_match:
+            return 0
+        rated = False
     if code and remote_code and normalize(code) == normalize(remote_code):
         return 100
     if normalize(name) and normalize(name) in (normalize(remote_name), normalize(remote_code)):

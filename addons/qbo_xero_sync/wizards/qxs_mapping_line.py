@@ -90,9 +90,9 @@ class QxsMappingLine(models.TransientModel):
                 if connection.qbo_tax_style != "us":
                     return 0
             kwargs.update(rate=record.amount if record.amount_type == "percent" else None)
-        else:  # payment terms: the due days compare as rates do
+        else:  # payment terms: equal due days count as equal rates do, others never refuse
             days = max(record.line_ids.mapped("nb_days") or [0])
-            kwargs.update(rate=days, remote_rate=remote.days)
+            kwargs.update(rate=days, remote_rate=remote.days, rate_must_match=False)
         return match_score(record.name, remote.name, **kwargs)
 
     def _final_code(self):
