@@ -105,6 +105,8 @@ class Job:
     # Tried before without a known answer (no remote id yet): the provider may have it, so a
     # create looks it up by number first. A first send creates at once.
     maybe_sent: bool = False
+    # Remote ids that other records hold under this job's number (a look-up leaves them alone).
+    others_ids: frozenset = frozenset()
 
 
 @dataclasses.dataclass

@@ -415,7 +415,32 @@ class QxsSyncRecord(models.Model):
                     and (rec.id in tried or bool(rec.last_attempt_date)),
                 )
             )
+        # Jobs without remote id may be looked up by number (a create or a void).
+        held = self._remote_ids_held_elsewhere([job for job in jobs if not job.remote_id])
+        jobs = [
+            dataclasses.replace(job, others_ids=held) if not job.remote_id else job for job in jobs
+        ]
         return jobs, refused
+
+    def _remote_ids_held_elsewhere(self, jobs):
+        """The remote ids that other records of this connection and purpose hold under the
+        numbers of ``jobs``: a look-up by number must never take (nor remove) them as the jobs'
+        own copies (Odoo may give a new payment the number of a cancelled one)."""
+        numbers = {(job.values or {}).get("number") for job in jobs} - {None, ""}
+        if not numbers:
+            return frozenset()
+        others = self.sudo().search(
+            [
+                ("connection_id", "=", self.connection_id.id),
+                ("purpose", "=", self[:1].purpose),
+                ("id", "not in", self.ids),
+                ("remote_id", "!=", False),
+                ("remote_number", "in", sorted(numbers)),
+            ]
+        )
+        return frozenset(
+            rid for rec in others for rid in rec.remote_id.split(const.XERO_REMOTE_ID_SEP) if rid
+        )
 
     def _job_values(self, strict=True):
         """The plain values of this record's Odoo document or payment. Extended by other

@@ -107,6 +107,7 @@ class QboPaymentsMixin(QboRefundsMixin):
                     obj.get("CustomerRef", {}).get("value") == customer
                     and (same_amount or not always)
                     and job.key not in found
+                    and obj["Id"] not in job.others_ids
                     and obj["Id"] not in {remote[0] for remote in found.values()}
                 ):
                     found[job.key] = (obj["Id"], obj.get("SyncToken"))

@@ -92,7 +92,11 @@ class QboRefundsMixin:
         for obj in answer.get("RefundReceipt", []):
             for job in todo.get(obj.get("DocNumber"), []):
                 customer = customers.get(job.values["partner"]["id"])
-                if obj.get("CustomerRef", {}).get("value") == customer and job.key not in found:
+                if (
+                    obj.get("CustomerRef", {}).get("value") == customer
+                    and job.key not in found
+                    and obj["Id"] not in job.others_ids
+                ):
                     found[job.key] = (obj["Id"], obj.get("SyncToken"))
         return found
 

@@ -100,7 +100,8 @@ class XeroPaymentsMixin:
         jobs = [job for job in jobs if job.key not in outcome.results]
         stale = {rid for job in jobs for rid in (job.remote_id or "").split(SEP) if rid}
         maybe = [j.values["number"] for j in jobs if j.remote_id or j.maybe_sent]
-        existing = self._payments_by_reference(maybe, stale)
+        held = {rid for job in jobs for rid in job.others_ids}
+        existing = self._payments_by_reference(maybe, stale | held)
         ids, todo = {}, []
         for job in jobs:
             have = existing.get(job.values["number"].lower(), [])
@@ -147,7 +148,8 @@ class XeroPaymentsMixin:
         refused = [j for j in jobs if isinstance(outcome.results.get(j.key), SyncError)]
         if not refused:
             return
-        taken = set(ids.values()) | stale  # stale: being deleted
+        # stale: being deleted; others_ids: other records' payments
+        taken = set(ids.values()) | stale | {rid for job in jobs for rid in job.others_ids}
         try:
             existing = self._payments_by_reference([j.values["number"] for j in refused], taken)
         except SyncError:
@@ -251,7 +253,7 @@ class XeroPaymentsMixin:
                 continue
             remote_ids = [rid for rid in (job.remote_id or "").split(SEP) if rid]
             if not remote_ids and job.values:
-                found = self._payments_by_reference([job.values["number"]], set())
+                found = self._payments_by_reference([job.values["number"]], job.others_ids)
                 remote_ids = [p.payment_id for p in found.get(job.values["number"].lower(), [])]
             if not remote_ids:
                 outcome.results[job.key] = SyncError(
