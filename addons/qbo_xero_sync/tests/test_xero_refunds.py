@@ -111,3 +111,24 @@ class TestXeroRefunds(PaymentsMixin, XeroMixin, QxsCase):
         self.sync_all()
         self.assertEqual((rec.state, rec.remote_id), ("synced", remote_id), rec.last_error)
         self.assertEqual(len(self.payments()), 1)
+
+    def test_refund_posted_again_is_created_anew_and_live(self):
+        """A refund sent, then reset to draft and posted again unchanged: Xero payments cannot
+        be edited, so it is deleted and created anew. The new create must not reuse the first
+        one's Idempotency-Key: Xero would answer the deleted payment's id again, and the record
+        would be synced with a refund Xero no longer has (campaign seed 204729692:
+        refund_not_live_remotely)."""
+        credit = self.credit_note()
+        refund = self.pay(credit, amount=credit.amount_total)
+        self.sync_all()
+        rec = self.payment_record(refund)
+        first = rec.remote_id
+        self.assertEqual(rec.state, "synced", rec.last_error)
+        refund.action_draft()
+        refund.action_post()
+        self.reconcile(refund, credit)
+        self.sync_all()
+        self.assertEqual((rec.state, rec.action), ("synced", "push"), rec.last_error)
+        self.assertNotEqual(rec.remote_id, first)
+        self.assertEqual([p["PaymentID"] for p in self.payments()], [rec.remote_id])
+        self.assertAlmostEqual(self.remote_note(credit)["RemainingCredit"], 0.0, 2)

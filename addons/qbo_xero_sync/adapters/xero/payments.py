@@ -187,7 +187,9 @@ class XeroPaymentsMixin:
     def _send_payments(self, chunk):
         """[payment id | SyncError] of one PUT /Payments, in the chunk's order."""
         objs = [obj for _job, _n, obj in chunk]
-        salt = [(job.key, job.generation, n) for job, n, _obj in chunk]
+        # The remote ids a job replaces are in the key: a payment deleted and created anew
+        # (Xero payments cannot be edited) must not get the answer of its first create back.
+        salt = [(job.key, job.generation, job.remote_id or "", n) for job, n, _obj in chunk]
         key = self.request_key(None, "payments", [[serialize(o) for o in objs], salt], 64)
         try:
             answer = self._call(
