@@ -38,7 +38,7 @@ class QxsRemoteRecord(models.Model):
         "qxs.connection", required=True, index=True, ondelete="cascade", readonly=True
     )
     kind = fields.Selection(const.REMOTE_RECORD_KINDS, required=True, index=True, readonly=True)
-    remote_id = fields.Char(string="ID", readonly=True)
+    remote_id = fields.Char(string="Provider ID", readonly=True)
     code = fields.Char(
         required=True,
         readonly=True,
