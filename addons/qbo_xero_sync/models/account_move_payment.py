@@ -211,21 +211,9 @@ class AccountMove(models.Model):
 
     # ------------------------------------------------------------------ payload
     def _qxs_partner_values(self, currency):
-        """The customer of a document or payment, as adapters bind it (plain values)."""
-        partner = self.commercial_partner_id
-        return {
-            "name": partner.name,
-            "billing_account": (partner.qxs_billing_account or "").strip(),
-            "email": partner.email or "",
-            "phone": partner.phone or "",
-            "street": partner.street or "",
-            "city": partner.city or "",
-            "zip": partner.zip or "",
-            "country": partner.country_id.code or "",
-            "vat": partner.vat or "",
-            "id": partner.id,
-            "currency": currency.name,
-        }
+        """The customer of a document or payment, as adapters bind it (plain values: one
+        description of a customer, ``res.partner._qxs_customer_values``)."""
+        return self.partner_id._qxs_customer_values(currency)
 
     def _qxs_payment_values(self, connection, strict=True):
         """The provider-neutral description of a payment unit: plain values, no records.

@@ -17,9 +17,9 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------ values
     def _qxs_customer_values(self, currency=None):
         """The customer as adapters bind it (the same plain values as a document's partner),
-        with its addresses; ``currency`` is that of a customer created remotely."""
-        self.ensure_one()
-        partner = self.commercial_partner_id
+        with its addresses; ``currency`` is that of a customer created remotely. No partner
+        (e.g. a statement line without one) gives empty values, refused later with a reason."""
+        partner = self[:1].commercial_partner_id
         currency = (
             currency
             or partner.property_product_pricelist.currency_id
