@@ -415,11 +415,14 @@ class QxsSyncRecord(models.Model):
                     and (rec.id in tried or bool(rec.last_attempt_date)),
                 )
             )
-        # Jobs without remote id may be looked up by number (a create or a void).
-        held = self._remote_ids_held_elsewhere([job for job in jobs if not job.remote_id])
-        jobs = [
-            dataclasses.replace(job, others_ids=held) if not job.remote_id else job for job in jobs
-        ]
+        if self[:1].purpose == "payment":
+            # Payments without remote id may be looked up by number (a create or a void);
+            # only the payment adapters read others_ids, so documents skip the query.
+            held = self._remote_ids_held_elsewhere([job for job in jobs if not job.remote_id])
+            jobs = [
+                dataclasses.replace(job, others_ids=held) if not job.remote_id else job
+                for job in jobs
+            ]
         return jobs, refused
 
     def _remote_ids_held_elsewhere(self, jobs):
