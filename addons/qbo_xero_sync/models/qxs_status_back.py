@@ -224,26 +224,32 @@ class QxsStatusBack(models.AbstractModel):
                 continue
             if str(move.id) not in (rec.payment_allocations or {}):
                 continue  # the provider's copy no longer pays it (changed in Odoo): not deleted
-            ids = set(rec.remote_id.split(const.XERO_REMOTE_ID_SEP))
+            # One remote payment per document (Xero): only this document's counts here.
+            own = (rec.payment_remote_ids or {}).get(str(move.id))
+            ids = {own} if own else set(rec.remote_id.split(const.XERO_REMOTE_ID_SEP))
             if ids & voided and rec.state == "synced" and rec.action == "push":
                 # Voided there: no longer the customer's cash there, nor counted as such.
-                rec._mark_deleted(
+                rec._drop_remote_allocation(
+                    move,
                     _(
-                        "This payment was voided in %s. Odoo keeps it: it is the "
-                        "accountant's to decide whether to cancel it here, or to reconcile it "
-                        "again to send it anew.",
-                        self._provider_label(),
+                        "This payment was voided in %(p)s for %(doc)s. Odoo keeps it: it is "
+                        "the accountant's to decide whether to cancel it here, or to reconcile "
+                        "it again to send it anew.",
+                        p=self._provider_label(),
+                        doc=move.display_name,
                     ),
                     status="voided",
                 )
                 continue
             if listed is not None and not ids & listed and rec.state == "synced":
-                rec._mark_deleted(
+                rec._drop_remote_allocation(
+                    move,
                     _(
-                        "This payment was deleted in %s. Odoo keeps it: reconcile it again to "
-                        "send it anew, or cancel it.",
-                        self._provider_label(),
-                    )
+                        "This payment was deleted in %(p)s for %(doc)s. Odoo keeps it: "
+                        "reconcile it again to send it anew, or cancel it.",
+                        p=self._provider_label(),
+                        doc=move.display_name,
+                    ),
                 )
                 continue
             exported += (rec.payment_allocations or {}).get(str(move.id), 0.0)

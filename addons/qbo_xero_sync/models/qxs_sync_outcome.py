@@ -87,26 +87,57 @@ class QxsSyncOutcome(models.AbstractModel):
                 float_compare(result.remote_total, vals["local_total"], precision_digits=2)
             )
         if self.purpose == "payment":
-            vals.update(self._payment_sent_values(was_action))
+            vals.update(self._payment_sent_values(was_action, vals.get("remote_id")))
         self.write(vals)
         self._clear_failure_activity()
         if self.purpose == "document":
             self._release_waiting_payments()
         self._after_success(target, was_action, result)
 
-    def _payment_sent_values(self, action):
+    def _payment_sent_values(self, action, remote_id=None):
         """What the provider now has of a payment: {document id: amount} of its allocations
-        (none after a void), and the documents it pays."""
-        if action == "void":
-            return {"payment_allocations": {}}
-        if not self.payment_move_id:
-            return {"payment_allocations": {}}
+        (none after a void), the documents it pays and, when the provider made one payment per
+        document (Xero; the adapter answers their ids in the allocations' order), which is
+        which."""
+        if action == "void" or not self.payment_move_id:
+            return {"payment_allocations": {}, "payment_remote_ids": {}}
         values = self.payment_move_id._qxs_payment_values(self.connection_id, strict=False)
         sent = {str(a["move_id"]): a["amount"] for a in values["allocations"]}
+        remote_ids = (remote_id or self.remote_id or "").split(const.XERO_REMOTE_ID_SEP)
+        per_document = {}
+        if len(remote_ids) > 1 and len(remote_ids) == len(values["allocations"]):
+            per_document = {
+                str(a["move_id"]): rid
+                for a, rid in zip(values["allocations"], remote_ids, strict=True)
+            }
         return {
             "payment_allocations": sent,
+            "payment_remote_ids": per_document,
             "allocation_move_ids": [(4, int(move_id)) for move_id in sent],
         }
+
+    def _drop_remote_allocation(self, move, note, status="deleted"):
+        """The provider's payment of ``move`` is gone (deleted or voided there) while the
+        payment's others live on (one remote payment per document): only that one is
+        forgotten; the last one gone is the whole payment gone (:meth:`_mark_deleted`)."""
+        self.ensure_one()
+        per_document = dict(self.payment_remote_ids or {})
+        gone = per_document.pop(str(move.id), None)
+        remote_ids = [rid for rid in (self.remote_id or "").split(const.XERO_REMOTE_ID_SEP) if rid]
+        if not gone or not per_document or gone not in remote_ids:
+            self._mark_deleted(note, status=status)
+            return
+        remote_ids.remove(gone)
+        allocations = dict(self.payment_allocations or {})
+        allocations.pop(str(move.id), None)
+        self.write(
+            {
+                "remote_id": const.XERO_REMOTE_ID_SEP.join(remote_ids),
+                "payment_remote_ids": per_document,
+                "payment_allocations": allocations,
+            }
+        )
+        self._note(note)
 
     def _release_waiting_payments(self):
         """A document was sent: the payments that waited for it are due now."""

@@ -70,6 +70,11 @@ class QxsSyncRecord(models.Model):
         copy=False,
         help="Payments: {document id: amount} of what the provider has, as last sent.",
     )
+    payment_remote_ids = fields.Json(
+        copy=False,
+        help="Payments sent as one remote payment per document (Xero): {document id: remote "
+        "payment id}, so that one of them deleted remotely is told apart from the others.",
+    )
     allocation_move_ids = fields.Many2many(
         "account.move",
         "qxs_sync_record_allocation_rel",

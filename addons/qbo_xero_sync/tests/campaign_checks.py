@@ -291,6 +291,11 @@ class CampaignChecks:
                 clean = True
                 if kind == "payment":
                     clean = self.check_payment_remote(rec, number, remote, label, claimed)
+                if clean and self.dropped_remotely(rec):
+                    # One of its remote payments deleted or voided there (Xero: one per
+                    # document): Odoo keeps the payment, the provider no longer has that part.
+                    self.totals["payments partly removed remotely"] += 1
+                    clean = False
             if not clean:
                 self.totals[f"payments left out {rec.state}"] += 1
                 # move.ids: a cancelled payment's entry may be gone (no id: never "False", which
@@ -308,6 +313,16 @@ class CampaignChecks:
                 if not move._qxs_payment_record(self.connection):
                     self.violate("payment_not_queued", f"{key} {move.name}: never queued")
         return out
+
+    @staticmethod
+    def dropped_remotely(rec):
+        """The documents a synced payment allocates in Odoo whose remote payment was deleted or
+        voided there, while its other remote payments live on (Xero: one per document)."""
+        move = rec.payment_move_id
+        sent = set(rec.payment_remote_ids or {})
+        if not sent or rec.action != "push" or not move.exists() or move.state != "posted":
+            return set()
+        return {doc.id for doc, _amount in move._qxs_allocated_documents()} - {int(k) for k in sent}
 
     def check_payment_remote(self, rec, number, remote, label, claimed):
         """A synced cash payment: what the provider has under its number and no other record

@@ -369,6 +369,46 @@ class TestPaymentSequencesXero(PaymentSequencesMixin, XeroMixin, QxsCase):
             self.env["account.move"].search([("qxs_origin_document_id", "=", second.id)])
         )
 
+    def test_one_of_three_payments_deleted_remotely(self):
+        """One Odoo payment of three invoices (the third in part) is three Xero payments; a
+        Xero user deletes the one of the first invoice. Only that one is forgotten (a note says
+        so): the cash Odoo sent for the others still counts as Odoo's, so a payment the Xero
+        user adds to the third invoice is registered once, for its own amount. Before the fix,
+        the record was marked deleted as a whole, and the third invoice's Odoo cash was
+        registered again as Xero's (campaign seed 204729692: payment_double_counted)."""
+        moves = [self.invoice(amounts=(100.0,)) for _n in range(3)]
+        first, third = moves[0], moves[2]
+        self.sync()
+        amount = first.amount_total * 2.5
+        payment = self.pay(moves[0] + moves[1] + moves[2], amount=amount, user=self.billing_user)
+        self.settle()
+        rec = self.payment_record(payment)
+        self.assertEqual(rec.state, "synced", rec.last_error)
+        ids = rec.remote_id.split(",")
+        self.assertEqual(len(ids), 3)
+        gone = rec.payment_remote_ids[str(first.id)]
+        self.emulator.delete_payment_by_user(gone)
+        self.settle()
+        self.assertEqual(rec.state, "synced")
+        self.assertEqual(sorted(rec.remote_id.split(",")), sorted(set(ids) - {gone}))
+        self.assertNotIn(str(first.id), rec.payment_allocations)
+        self.assertIn("deleted in Xero for", payment.move_id.message_ids[:1].body)
+        self.emulator.pay_invoice(self.record(third).remote_id, 5.0)
+        self.settle()
+        registered = self.env["account.move"].search(
+            [("qxs_origin_document_id", "in", [m.id for m in moves])]
+        )
+        self.assertEqual(registered.qxs_origin_document_id, third)
+        self.assertAlmostEqual(sum(registered.mapped("amount_total")), 5.0, 2)
+        self.assertEqual(len(self.live_payments_of_odoo()), 2)
+        # Reconciled again in Odoo: sent anew, the three invoices paid again in Xero.
+        self.unreconcile(payment)
+        for move in moves:
+            self.reconcile(payment, move)
+        self.settle()
+        self.assertEqual(rec.state, "synced", rec.last_error)
+        self.assertEqual(len(self.live_payments_of_odoo()), 3)
+
     def live_payments_of_odoo(self):
         return [p for p in self.live_payments() if p.get("Reference")]
 
