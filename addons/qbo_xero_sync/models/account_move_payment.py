@@ -225,7 +225,7 @@ class AccountMove(models.Model):
         kind = self._qxs_payment_kind() or "payment"
         lines = self.line_ids.filtered(is_receivable)
         currency = lines[:1].currency_id or self.currency_id
-        waiting, allocations = [], []
+        waiting, allocations, absent = [], [], []
         for doc, amount in self._qxs_allocated_documents():
             rec = doc._qxs_document_record()
             # A document being read again (pending pull) is sent: waiting for it would wait
@@ -239,6 +239,10 @@ class AccountMove(models.Model):
             if not sent:
                 if not rec or rec.state in ("pending", "error"):
                     waiting.append(doc.name)
+                else:
+                    absent.append(doc.name)
+                continue
+            if currency.is_zero(amount):
                 continue
             if doc.currency_id != currency:
                 raise SyncError(
@@ -280,6 +284,18 @@ class AccountMove(models.Model):
         if strict and waiting:
             raise SyncError(
                 _("Waits for %s to be sent first.", ", ".join(waiting)), kind=RETRY, code=WAIT
+            )
+        if strict and kind in ("credit", "refund") and absent and not allocations:
+            # A credit applied or a refund needs its documents there: nothing to link it to.
+            raise SyncError(
+                _(
+                    "%(n)s is reconciled with %(docs)s, which %(p)s does not have (not sent "
+                    "there, or deleted there): post them again to send them anew, then send "
+                    "this again.",
+                    n=self.name,
+                    docs=", ".join(absent),
+                    p=dict(const.PROVIDERS)[connection.provider],
+                )
             )
         cash = -sum(lines.mapped("amount_currency")) if kind == "payment" else 0.0
         if kind == "refund":

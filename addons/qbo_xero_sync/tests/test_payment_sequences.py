@@ -177,6 +177,23 @@ class PaymentSequencesMixin(PaymentsMixin):
         self.assertEqual(rec.state, "error")
         self.assertIn("cannot be applied", rec.last_error)
 
+    def check_credit_applied_to_an_invoice_deleted_remotely(self):
+        """An invoice deleted remotely ("Deleted remotely"), then a credit note applied to it in
+        Odoo: the credit applied is in error naming the invoice, before any call. Before the
+        fix, QuickBooks got a Payment of one zero line and refused it (campaign)."""
+        move = self.invoice(amounts=(100.0,))
+        credit = self.invoice(amounts=(30.0,), move_type="out_refund")
+        self.settle()
+        self.record(move)._mark_deleted("deleted remotely (test)")
+        (credit + move).line_ids.filtered(
+            lambda ln: ln.account_id.account_type == "asset_receivable"
+        ).reconcile()
+        self.settle()
+        rec = credit._qxs_payment_record(self.connection)
+        self.assertEqual(rec.state, "error")
+        self.assertIn(move.name, rec.last_error)
+        self.assertIn("does not have", rec.last_error)
+
     def check_invoice_cancelled_with_a_payment_sent(self):
         """An invoice paid in part from Odoo, then cancelled in Odoo: the payment is removed
         remotely first, then the invoice is voided (the provider refuses to void a document
@@ -217,6 +234,9 @@ class TestPaymentSequencesQbo(PaymentSequencesMixin, QxsCase):
 
     def test_credit_applied_after_its_note_was_deleted_remotely(self):
         self.check_credit_applied_after_its_note_was_deleted_remotely()
+
+    def test_credit_applied_to_an_invoice_deleted_remotely(self):
+        self.check_credit_applied_to_an_invoice_deleted_remotely()
 
     def test_payment_changed_is_not_deleted_remotely(self):
         self.check_payment_changed_is_not_deleted_remotely()
@@ -312,6 +332,9 @@ class TestPaymentSequencesXero(PaymentSequencesMixin, XeroMixin, QxsCase):
 
     def test_credit_applied_after_its_note_was_deleted_remotely(self):
         self.check_credit_applied_after_its_note_was_deleted_remotely()
+
+    def test_credit_applied_to_an_invoice_deleted_remotely(self):
+        self.check_credit_applied_to_an_invoice_deleted_remotely()
 
     def test_payment_changed_is_not_deleted_remotely(self):
         self.check_payment_changed_is_not_deleted_remotely()
