@@ -112,6 +112,20 @@ def ensure_warehouse(company):
     return warehouse
 
 
+def copy_costs(source, target):
+    """Give ``target``'s storable products the cost they have in ``source`` (a product's cost is
+    per company, zero in a new one: its COGS would be zero, and no journal sent). A cost set in
+    ``target`` is kept."""
+    Product = target.env["product.product"].sudo()
+    products = Product.search(
+        [("is_storable", "=", True), ("company_id", "in", (False, target.id))]
+    )
+    for product in products:
+        cost = product.with_company(source).standard_price
+        if cost and not product.with_company(target).standard_price:
+            product.with_company(target).standard_price = cost
+
+
 def still_connected(conn, emulator):
     """True when ``conn`` is connected to ``emulator``'s company and the emulator still honours
     its refresh token (a sandbox kept from the previous run); the tokens are then refreshed."""
@@ -204,6 +218,7 @@ def main(env):
     # The person who logs in (admin), not the shell's superuser, must be able to switch to it.
     env.ref("base.user_admin").company_ids |= xero_company
     ensure_warehouse(xero_company)
+    copy_costs(main_company, xero_company)
     connect(xero_company, xero_urls)
     env.cr.commit()
 
