@@ -162,6 +162,20 @@ class TrialModeChecks(AccessHelpers):
         self.assertEqual(lines[move.name].verdict, "create")
         self.assertIn("never read", lines[move.name].note)
 
+    def test_reads_go_on_in_trial_mode_and_are_no_dry_run_line(self):
+        synced = self.invoice()
+        self.sync()
+        self.record(synced).write({"state": "pending", "action": "pull"})  # as a webhook does
+        self.connection.trial_mode = True
+        move = self.invoice()
+        self.assertFalse(self.record(synced).trial_held)
+        _wizard, lines = self.dry_run(reload_reference=False)
+        self.assertEqual(set(lines), {move.name})
+        self.sync()
+        self.assertEqual(self.record(synced).state, "synced", "read while in trial mode")
+        self.assertEqual(self.record(move).state, "pending")
+        self.assertEqual(len(self.remote_invoices()), 1)
+
     # ------------------------------------------------------------------ who may
     def test_billing_user_may_neither_run_a_dry_run_nor_toggle_trial_mode(self):
         with self.assertRaises(AccessError):

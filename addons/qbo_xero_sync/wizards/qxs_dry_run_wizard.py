@@ -129,7 +129,9 @@ class QxsDryRunWizard(models.TransientModel):
         posted document of the date range (created here when it has none)."""
         base = [("connection_id", "=", conn.id), ("purpose", "=", "document")]
         if self.scope == "pending":
-            return Record.search(base + [("state", "=", "pending")], order="id")
+            # The writes held (pushes and voids); reads write nothing remotely.
+            held = [("state", "=", "pending"), ("action", "in", list(const.TRIAL_HELD_ACTIONS))]
+            return Record.search(base + held, order="id")
         moves = (
             self.env["account.move"]
             .sudo()
@@ -175,7 +177,7 @@ class QxsDryRunWizard(models.TransientModel):
             "reason": False,
             "note": False,
         }
-        if rec.state not in ("pending", "error"):
+        if rec.state not in ("pending", "error") or rec.action == "pull":
             row["note"] = rec.skip_reason or False
             return row
         strict = rec.action == "push"

@@ -120,3 +120,11 @@ class TestDemoConnectXero(DemoChecks, XeroMixin, QxsCogsCase):
         self.assertTrue(warehouse.lot_stock_id)
         self.assertEqual(self.demo.ensure_warehouse(company), warehouse, "idempotent")
         self.assertEqual(Warehouse.search_count([("company_id", "=", company.id)]), 1)
+
+        # Its storable products take the main company's cost (a cost is per company).
+        self.assertFalse(self.lamp.with_company(company).standard_price)
+        self.demo.copy_costs(self.env.company, company)
+        self.assertEqual(self.lamp.with_company(company).standard_price, 10.0)
+        self.lamp.with_company(company).standard_price = 12.0
+        self.demo.copy_costs(self.env.company, company)
+        self.assertEqual(self.lamp.with_company(company).standard_price, 12.0, "kept")
