@@ -3,6 +3,9 @@
 # Idempotent: run.sh runs it at every start. The emulators run as sandboxes that keep their
 # company between runs (a state file each): a connection whose tokens the emulator still honours
 # is kept with its links; only what is not connected is connected.
+# The functions take their environment from the records they are given, so that the tests import
+# this file by path (addons/qbo_xero_sync_cogs/tests/test_demo_connect.py) and call them; the
+# demo itself runs only where odoo-bin shell gives ``env``.
 # ruff: noqa: F821  (env is given by odoo-bin shell)
 import json
 import os
@@ -17,9 +20,32 @@ TAX_CODES = {
     "qbo": {8.25: "California", 0.0: "NON"},  # US company: one 8.25 % sales tax
     "xero": {8.25: "OUTPUT", 15.0: "TAX001", 0.0: "NONE"},  # Tax on Sales, State Tax 15 %
 }
+# The COGS addon's accounts (cost of goods sold, inventory asset) in the emulators' seeded charts:
+# QuickBooks account names, Xero account codes (310 Cost of Goods Sold, 630 Inventory).
+COGS_ACCOUNTS = {
+    "qbo": ("Cost of Goods Sold", "Inventory Asset"),
+    "xero": ("310", "630"),
+}
+
+
+def tax_group(tax, rate):
+    """A tax group of its own for the demo's tax at ``rate`` ("Tax 8.25%"), so that invoices
+    show its amount under its rate (the company's first group, e.g. "Tax 15%", otherwise): a copy
+    of the tax's current group (its tax accounts), made once per company."""
+    name = f"Tax {rate:g}%"
+    Group = tax.env["account.tax.group"]
+    group = Group.search(
+        [("company_id", "=", tax.company_id.id), ("name", "=", name)], order="id", limit=1
+    )
+    if not group:
+        group = tax.tax_group_id.copy({"name": name, "company_id": tax.company_id.id})
+    if tax.tax_group_id != group:
+        tax.tax_group_id = group
+    return group
 
 
 def map_taxes(company, provider):
+    env = company.env
     codes = TAX_CODES[provider]
     taxes = env["account.tax"].search(
         [("company_id", "=", company.id), ("type_tax_use", "=", "sale")]
@@ -27,16 +53,19 @@ def map_taxes(company, provider):
     for tax in taxes.filtered(lambda t: not t.qxs_tax_code and t.amount_type == "percent"):
         if tax.amount in codes:
             tax.qxs_tax_code = codes[tax.amount]
+    rate, code = next((r, c) for r, c in codes.items() if r)
+    twin_name = f"Sales tax {rate:g}% ({code})"
+    for made in taxes.filtered(lambda t: t.name == twin_name):
+        tax_group(made, rate)  # made by an earlier run of this script
     if any(t.qxs_tax_code for t in company.account_sale_tax_id):
         return
     # The company's default sale tax has no equivalent: use one at the emulator's rate for the
-    # company's products and new invoice lines.
-    rate, code = next((r, c) for r, c in codes.items() if r)
+    # company's products and new invoice lines, in a tax group of its own.
     twin = taxes.filtered(lambda t: t.qxs_tax_code == code and t.amount == rate)[:1]
     if not twin:
         twin = env["account.tax"].create(
             {
-                "name": f"Sales tax {rate:g}% ({code})",
+                "name": twin_name,
                 "amount": rate,
                 "type_tax_use": "sale",
                 "company_id": company.id,
@@ -44,11 +73,57 @@ def map_taxes(company, provider):
                 "qxs_tax_code": code,
             }
         )
+    tax_group(twin, rate)
     old = company.account_sale_tax_id
     company.account_sale_tax_id = twin
     products = env["product.template"].with_company(company).search([("taxes_id", "in", old.ids)])
     for product in products:
         product.taxes_id = (product.taxes_id - old) | twin
+
+
+def map_cogs(conn):
+    """Map the COGS addon's accounts of ``conn`` to the emulator's seeded chart (when the COGS
+    addon is installed); a mapping set by hand is kept."""
+    if "cogs_account_code" not in conn._fields:
+        return
+    cogs, stock = COGS_ACCOUNTS[conn.provider]
+    vals = {}
+    if not conn.cogs_account_code:
+        vals["cogs_account_code"] = cogs
+    if not conn.inventory_account_code:
+        vals["inventory_account_code"] = stock
+    if vals:
+        conn.write(vals)
+
+
+def ensure_warehouse(company):
+    """A warehouse for ``company`` (Odoo makes one for a new company only in tests): sales are
+    delivered from it, and their COGS watched."""
+    Warehouse = company.env["stock.warehouse"].sudo()
+    warehouse = Warehouse.search([("company_id", "=", company.id)], limit=1)
+    if not warehouse:
+        warehouse = Warehouse.with_context(active_test=False).search(
+            [("company_id", "=", company.id)], limit=1
+        )
+        if warehouse:
+            warehouse.active = True
+        else:
+            warehouse = Warehouse.create({"name": company.name, "company_id": company.id})
+    return warehouse
+
+
+def copy_costs(source, target):
+    """Give ``target``'s storable products the cost they have in ``source`` (a product's cost is
+    per company, zero in a new one: its COGS would be zero, and no journal sent). A cost set in
+    ``target`` is kept."""
+    Product = target.env["product.product"].sudo()
+    products = Product.search(
+        [("is_storable", "=", True), ("company_id", "in", (False, target.id))]
+    )
+    for product in products:
+        cost = product.with_company(source).standard_price
+        if cost and not product.with_company(target).standard_price:
+            product.with_company(target).standard_price = cost
 
 
 def still_connected(conn, emulator):
@@ -80,6 +155,7 @@ def connect(company, urls):
     """Connect ``company`` to the emulator that printed ``urls`` (tests/emulators/odoo_connect.py,
     as the tests connect theirs), unless it is still connected to it; then map the company's
     taxes and products to its data."""
+    env = company.env
     emulator = RemoteEmulator(urls)
     provider = emulator.name
     Connection = env["qxs.connection"].with_company(company)
@@ -110,6 +186,7 @@ def connect(company, urls):
         )
         print(f"{company.name}: connected to the {provider.upper()} emulator at {urls['base']}")
     map_taxes(company, provider)
+    map_cogs(conn or Connection.search([("company_id", "=", company.id)], limit=1))
     # Products (revenue code) for this company: QBO item names, Xero account codes.
     products = env["product.template"].with_company(company).search([("sale_ok", "=", True)])
     for product in products.filtered(lambda p: not p.qxs_revenue_code):
@@ -120,22 +197,31 @@ def connect(company, urls):
         )
 
 
-qbo_urls = json.loads(os.environ["QXS_QBO_URLS"])
-xero_urls = json.loads(os.environ["QXS_XERO_URLS"])
-main = env.ref("base.main_company")
-connect(main, qbo_urls)
+def main(env):
+    """The demo: the main company on the QuickBooks emulator, "Demo Xero Company" (with a
+    warehouse) on the Xero one."""
+    qbo_urls = json.loads(os.environ["QXS_QBO_URLS"])
+    xero_urls = json.loads(os.environ["QXS_XERO_URLS"])
+    main_company = env.ref("base.main_company")
+    connect(main_company, qbo_urls)
 
-xero_company = env["res.company"].search([("name", "=", "Demo Xero Company")], limit=1)
-if not xero_company:
-    xero_company = env["res.company"].create(
-        {
-            "name": "Demo Xero Company",
-            "currency_id": main.currency_id.id,
-            "country_id": main.country_id.id,
-        }
-    )
-    env["account.chart.template"].try_loading("generic_coa", xero_company, install_demo=False)
-# The person who logs in (admin), not the shell's superuser, must be able to switch to it.
-env.ref("base.user_admin").company_ids |= xero_company
-connect(xero_company, xero_urls)
-env.cr.commit()
+    xero_company = env["res.company"].search([("name", "=", "Demo Xero Company")], limit=1)
+    if not xero_company:
+        xero_company = env["res.company"].create(
+            {
+                "name": "Demo Xero Company",
+                "currency_id": main_company.currency_id.id,
+                "country_id": main_company.country_id.id,
+            }
+        )
+        env["account.chart.template"].try_loading("generic_coa", xero_company, install_demo=False)
+    # The person who logs in (admin), not the shell's superuser, must be able to switch to it.
+    env.ref("base.user_admin").company_ids |= xero_company
+    ensure_warehouse(xero_company)
+    copy_costs(main_company, xero_company)
+    connect(xero_company, xero_urls)
+    env.cr.commit()
+
+
+if "env" in globals():  # run by odoo-bin shell (setup/run.sh), not imported
+    main(env)

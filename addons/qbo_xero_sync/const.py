@@ -221,3 +221,20 @@ MATCH_PAGE_SIZE = 100
 MATCH_MAX_PAGES = 50
 MATCH_DEFAULT_THRESHOLD = 90
 MATCH_KINDS = [("customer", "Customers"), ("item", "Items")]
+
+# --- Trial mode and dry run ---------------------------------------------------------------------
+# While a connection is in trial mode, the send cron holds its records of these actions (writes
+# to the provider); reads ("pull") go on.
+TRIAL_HELD_ACTIONS = ("push", "void")
+# What the dry run says of each document.
+DRY_RUN_VERDICTS = [
+    ("create", "Would create"),
+    ("update", "Would update"),
+    ("void", "Would void"),
+    ("nothing", "Already linked, nothing to do"),
+    ("fail", "Would fail"),
+]
+DRY_RUN_SCOPES = [
+    ("pending", "Pending documents of the connection"),
+    ("dates", "Documents of a date range"),
+]

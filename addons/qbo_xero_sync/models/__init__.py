@@ -26,3 +26,4 @@ from . import (
 
 # Extends qxs.sync.record: after it.
 from . import qxs_remote_credit
+from . import qxs_connection_trial, qxs_sync_record_trial

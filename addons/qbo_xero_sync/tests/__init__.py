@@ -24,6 +24,7 @@ from . import (
     test_remote_mirror,
     test_throttling,
     test_tour,
+    test_trial_mode,
     test_xero_connect,
     test_xero_defects,
     test_xero_deleted,

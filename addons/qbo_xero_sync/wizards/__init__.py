@@ -1,5 +1,7 @@
 # Transient models (wizards) of the addon: one per file.
 from . import (
+    qxs_dry_run_line,
+    qxs_dry_run_wizard,
     qxs_mapping_line,
     qxs_mapping_wizard,
     qxs_match_line,
