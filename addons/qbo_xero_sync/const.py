@@ -221,3 +221,15 @@ MATCH_PAGE_SIZE = 100
 MATCH_MAX_PAGES = 50
 MATCH_DEFAULT_THRESHOLD = 90
 MATCH_KINDS = [("customer", "Customers"), ("item", "Items")]
+
+# --- Dashboard, schedule and change of organisation (issue 15) -------------------------------
+# How many error reasons a connection's dashboard card lists (the most frequent first).
+DASHBOARD_TOP_ERRORS = 5
+# The sync record states the dashboard counts, each with its card label.
+DASHBOARD_STATES = ("pending", "synced", "error", "skipped", "remote_deleted")
+# The choices offered when a connection is authorised for another organisation than the one
+# its documents were sent to.
+ORG_CHANGE_CHOICES = [
+    ("new_connection", "New connection (the current one is archived with its links)"),
+    ("relink", "Re-link by number (move this connection to the new organisation)"),
+]
