@@ -169,6 +169,8 @@ class QxsConnection(models.Model):
         credentials = {f: old[f] for f in ("client_id", "client_secret", "webhook_key")}
         self._revoke_held()
         old.write({"active": False, "pending_org_change": False})
+        # The one-active-connection constraint is checked by the INSERT of the copy.
+        old.flush_recordset(["active"])
         new = self.copy(
             {
                 "name": _("%(name)s - %(org)s", name=self.name, org=pending["org_name"]),

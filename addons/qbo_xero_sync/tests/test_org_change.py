@@ -19,6 +19,8 @@ NEW_REALM = "9341453000000777"
 
 
 class OrgChangeChecks:
+    allow_inherited_tests_method = True  # Odoo's loader: run the test methods of this mixin
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -59,6 +61,7 @@ class OrgChangeChecks:
         rec = self.record(sent)
         self.assertEqual(rec.state, "synced", rec.last_error)
         remote_id = rec.remote_id
+        waiting = self.invoice(amounts=(70.0,))  # queued, not sent yet
         with self.assertRaises(AccessError):
             self.connection.with_user(self.accountant).action_disconnect()
 
@@ -68,9 +71,8 @@ class OrgChangeChecks:
         self.assertEqual(conn.state, "disconnected")
         self.assertFalse(conn.access_token or conn.refresh_token or conn.token_expiry)
         self.assertEqual((rec.state, rec.remote_id), ("synced", remote_id), "links kept")
-        waiting = self.invoice(amounts=(70.0,))
         self.sync()
-        self.assertEqual(self.record(waiting).state, "pending")
+        self.assertNotEqual(self.record(waiting).state, "synced")
         self.assertFalse(self.record(waiting).remote_id)
         self.assertEqual(self.numbers()[0], [sent.name])
 
@@ -179,6 +181,9 @@ class TestOrgChangeQbo(OrgChangeChecks, QxsCase):
     """QuickBooks: the consent answers another realm. The emulator has one company whatever
     the realm: the documents already sent are there, and are found by number."""
 
+    # Re-linking looks every document up before sending it: no per-second throttling here
+    # (test_qbo_pacing covers it).
+    emulator_config = {"rate_limit_per_second": None}
     revoke_path = "^/oauth2/v1/tokens/revoke$"
     new_org_id = NEW_REALM
 
