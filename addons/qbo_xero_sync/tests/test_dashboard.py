@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import QxsCase, XeroMixin
 
@@ -175,3 +175,71 @@ class TestDashboardXero(DashboardChecks, XeroMixin, QxsCase):
             (conn.rate_minute_remaining, conn.rate_day_remaining),
         )
         self.assertLess(values["rate_minute_remaining"], 60)
+
+
+BROWSER_CHECK = """
+const wait = async (find, what) => {
+    for (let i = 0; i < 150; i++) {
+        const found = find();
+        if (found) { return found; }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error("not found: " + what);
+};
+(async () => {
+    const card = await wait(() => document.querySelector(".o_kanban_record"), "the card");
+    for (const text of ["3 Errors", "1 Pending", "Duplicate Name Exists", "Unknown tax"]) {
+        await wait(() => card.textContent.replace(/\\s+/g, " ").includes(text), text);
+    }
+    if (!card.querySelector("div[name=export_progress]")) {
+        throw new Error("no place for the export progress");
+    }
+    const button = [...card.querySelectorAll("button")].find(
+        (b) => b.textContent.includes("Duplicate Name Exists")
+    );
+    button.click();
+    await wait(() => document.querySelectorAll(".o_list_view .o_data_row").length === 2,
+               "the two records of the top error");
+    console.log("test successful");
+})().catch((error) => console.error("dashboard check failed: " + error.message));
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardBrowser(HttpCase):
+    """In a real browser: the card shows the counts and the top errors, and a top error opens
+    its records."""
+
+    def test_dashboard_card_in_the_browser(self):
+        env = self.env
+        connection = env["qxs.connection"].create(
+            {
+                "name": "QuickBooks",
+                "company_id": env.company.id,
+                "provider": "qbo",
+                "environment": "custom",
+                "custom_base_url": "http://127.0.0.1:9",
+            }
+        )
+        connection.write({"state": "connected", "remote_org_id": "1"})
+        partner = env["res.partner"].create({"name": "Dashboard Customer"})
+        errors = [
+            "QuickBooks error 6240: Duplicate Name Exists Error\nThe name supplied exists.",
+            "QuickBooks error 6240: Duplicate Name Exists Error\nAnother detail.",
+            "Unknown tax code NOSUCH",
+            False,
+        ]
+        for error in errors:
+            invoice = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_line_ids": [Command.create({"name": "Work", "price_unit": 10})],
+                }
+            )
+            invoice.action_post()
+            if error:
+                invoice._qxs_document_record().write({"state": "error", "last_error": error})
+        self.browser_js(
+            "/odoo/action-qbo_xero_sync.action_qxs_dashboard", BROWSER_CHECK, login="admin"
+        )
