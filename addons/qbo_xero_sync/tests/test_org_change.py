@@ -115,7 +115,11 @@ class OrgChangeChecks:
 
     def test_change_cancelled_keeps_the_old_organisation(self):
         sent, links, wizard = self.start_change()
+        revoked = self.emulator.count(self.revoke_path, "POST")
         wizard.action_cancel()
+        self.assertEqual(
+            self.emulator.count(self.revoke_path, "POST"), revoked + 1, "new tokens revoked"
+        )
         self.env.invalidate_all()
         conn = self.connection
         self.assertFalse(conn.org_change_pending)
