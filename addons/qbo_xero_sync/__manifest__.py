@@ -36,6 +36,9 @@
         "views/qxs_match_wizard_views.xml",
         "views/qxs_customer_options_views.xml",
         "views/qxs_trial_views.xml",
+        "views/qxs_dashboard_views.xml",
+        "views/res_config_settings_schedule_views.xml",
+        "views/qxs_org_change_wizard_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["qbo_xero_sync/static/tests/tours/*.js"],

@@ -238,3 +238,14 @@ DRY_RUN_SCOPES = [
     ("pending", "Pending documents of the connection"),
     ("dates", "Documents of a date range"),
 ]
+# --- Dashboard, schedule and change of organisation (issue 15) -------------------------------
+# How many error reasons a connection's dashboard card lists (the most frequent first).
+DASHBOARD_TOP_ERRORS = 5
+# The sync record states the dashboard counts, each with its card label.
+DASHBOARD_STATES = ("pending", "synced", "error", "skipped", "remote_deleted")
+# The choices offered when a connection is authorised for another organisation than the one
+# its documents were sent to.
+ORG_CHANGE_CHOICES = [
+    ("new_connection", "New connection (the current one is archived with its links)"),
+    ("relink", "Re-link by number (move this connection to the new organisation)"),
+]

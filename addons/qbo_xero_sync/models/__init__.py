@@ -27,3 +27,7 @@ from . import (
 # Extends qxs.sync.record: after it.
 from . import qxs_remote_credit
 from . import qxs_connection_trial, qxs_sync_record_trial
+
+# Extend qxs.connection: the dashboard and the change of organisation.
+from . import qxs_connection_dashboard, qxs_connection_org_change
+from . import res_config_settings_schedule

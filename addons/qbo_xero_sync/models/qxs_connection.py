@@ -184,13 +184,7 @@ class QxsConnection(models.Model):
             moved = self.filtered(
                 lambda c: (c.remote_org_id or False) != (vals["remote_org_id"] or False)
             )
-        sent = (
-            self.env["qxs.sync.record"]
-            .sudo()
-            .search_count([("connection_id", "in", moved.ids), ("remote_id", "!=", False)])
-            if moved
-            else 0
-        )
+        sent = moved._sent_count() if moved else 0
         if sent:
             raise UserError(
                 _(
@@ -207,6 +201,14 @@ class QxsConnection(models.Model):
             # customers are looked up (or created) again in the one now used.
             self.env["qxs.binding"].sudo().search([("connection_id", "in", moved.ids)]).unlink()
         return res
+
+    def _sent_count(self):
+        """How many records of these connections are linked to a remote object."""
+        return (
+            self.env["qxs.sync.record"]
+            .sudo()
+            .search_count([("connection_id", "in", self.ids), ("remote_id", "!=", False)])
+        )
 
     def _compute_sync_record_count(self):
         data = self.env["qxs.sync.record"]._read_group(
@@ -310,6 +312,11 @@ class QxsConnection(models.Model):
         self._check_admin()
         adapter = self._adapter()
         tokens = adapter.exchange_code(code, params, self.redirect_uri)
+        # Another organisation than the one documents were sent to: a guided choice, the
+        # new organisation and its tokens waiting for it (qxs_connection_org_change.py).
+        landing = self._hold_org_change(tokens, params)
+        if landing:
+            return landing
         vals = {**self._token_values(tokens), "state": "connected", "last_error": False}
         if tokens.get("org_id"):
             vals["remote_org_id"] = tokens["org_id"]
@@ -362,9 +369,45 @@ class QxsConnection(models.Model):
             )
             conn.message_post(body=_("Disconnected."))
 
+    def _running_crons(self, xmlids):
+        """The crons among ``xmlids`` that are running now. Odoo's cron runner holds a row lock
+        on its ``ir_cron`` row while the job runs (``_acquire_one_job``: FOR NO KEY UPDATE SKIP
+        LOCKED); a row that a new cursor cannot lock is one being run. The new cursor is rolled
+        back at once: no lock is kept, and this transaction's snapshot is not involved."""
+        crons = (
+            self.env["ir.cron"]
+            .sudo()
+            .browse(
+                [c.id for c in (self.env.ref(x, raise_if_not_found=False) for x in xmlids) if c]
+            )
+        )
+        if not crons:
+            return crons
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                "SELECT id FROM ir_cron WHERE id IN %s FOR NO KEY UPDATE SKIP LOCKED",
+                [tuple(crons.ids)],
+            )
+            free = {row[0] for row in cr.fetchall()}
+            cr.rollback()
+        return crons.filtered(lambda c: c.id not in free)
+
     def action_sync_now(self):
-        """Ask the sync cron to run now (it runs outside this transaction)."""
+        """Ask the sync cron to run now (it runs outside this transaction); refused while an
+        automatic run of the send or poll cron is going."""
         self._check_admin()
+        running = self._running_crons(
+            ["qbo_xero_sync.ir_cron_qxs_sync", "qbo_xero_sync.ir_cron_qxs_poll"]
+        )
+        if running:
+            raise UserError(
+                _(
+                    "An automatic run is going (%(crons)s): documents are being sent or statuses "
+                    "read right now. Wait for it to finish (usually a few minutes), then click "
+                    "Sync now again if something is still pending.",
+                    crons=", ".join(running.mapped("cron_name")),
+                )
+            )
         self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
         self.env.ref("qbo_xero_sync.ir_cron_qxs_poll")._trigger()
         return {

@@ -7,4 +7,5 @@ from . import (
     qxs_match_line,
     qxs_match_remote,
     qxs_match_wizard,
+    qxs_org_change_wizard,
 )
