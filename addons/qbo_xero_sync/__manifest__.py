@@ -35,6 +35,8 @@
         "views/menus.xml",
         "views/qxs_match_wizard_views.xml",
         "views/qxs_customer_options_views.xml",
+        "data/qxs_export_cron.xml",
+        "views/qxs_export_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["qbo_xero_sync/static/tests/tours/*.js"],

@@ -221,3 +221,15 @@ MATCH_PAGE_SIZE = 100
 MATCH_MAX_PAGES = 50
 MATCH_DEFAULT_THRESHOLD = 90
 MATCH_KINDS = [("customer", "Customers"), ("item", "Items")]
+
+# --- Historical export (qxs.export.run) ---------------------------------------------------------
+# Documents posted before the connection are sent on request, in chunks, through the queue.
+EXPORT_CHUNK_SIZE = 200  # documents (and payments) queued per chunk
+# The next chunk is queued only while fewer records of the run than this wait in the queue.
+EXPORT_PENDING_THRESHOLD = 100
+EXPORT_STATES = [
+    ("running", "Running"),
+    ("paused", "Paused"),
+    ("done", "Done"),
+    ("cancelled", "Cancelled"),
+]

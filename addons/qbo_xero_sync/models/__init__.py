@@ -26,3 +26,4 @@ from . import (
 
 # Extends qxs.sync.record: after it.
 from . import qxs_remote_credit
+from . import qxs_export_run, qxs_sync_record_export, qxs_connection_export

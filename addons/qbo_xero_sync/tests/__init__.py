@@ -3,6 +3,7 @@ from . import (
     test_campaign,
     test_customers,
     test_engine_defects,
+    test_export_history,
     test_http,
     test_mapping_tour,
     test_mapping_wizard,

@@ -1,5 +1,6 @@
 # Transient models (wizards) of the addon: one per file.
 from . import (
+    qxs_export_wizard,
     qxs_mapping_line,
     qxs_mapping_wizard,
     qxs_match_line,
