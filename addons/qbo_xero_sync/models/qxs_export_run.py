@@ -53,17 +53,25 @@ class QxsExportRun(models.Model):
     )
     # The selection, fixed at the start.
     move_ids = fields.Many2many(
-        "account.move", "qxs_export_run_move_rel", "run_id", "move_id", string="Documents"
+        "account.move",
+        "qxs_export_run_move_rel",
+        "run_id",
+        "move_id",
+        string="Documents to send",
     )
     payment_move_ids = fields.Many2many(
-        "account.move", "qxs_export_run_payment_rel", "run_id", "move_id", string="Payments"
+        "account.move",
+        "qxs_export_run_payment_rel",
+        "run_id",
+        "move_id",
+        string="Payments to send",
     )
     linked_move_ids = fields.Many2many(
         "account.move",
         "qxs_export_run_linked_rel",
         "run_id",
         "move_id",
-        string="Already linked",
+        string="Documents already linked",
         help="Linked to a remote document or payment when the run started: not sent again.",
     )
     document_done = fields.Integer(readonly=True, help="Documents of the selection queued.")

@@ -20,6 +20,8 @@ RANGE = {"date_from": date(2019, 1, 1), "date_to": date(2019, 12, 31)}
 class ExportHistoryChecks:
     """The checks, run against each provider's emulator (``remote_numbers``)."""
 
+    allow_inherited_tests_method = True  # Odoo's loader: run the test methods of this mixin
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
