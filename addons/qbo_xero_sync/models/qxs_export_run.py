@@ -113,12 +113,12 @@ class QxsExportRun(models.Model):
 
     # ------------------------------------------------------------------ selection
     @api.model
-    def _document_domain(self, criteria, move_types=SYNCED_TYPES):
-        """The posted customer documents of ``criteria`` (a wizard or a run) of ``move_types``."""
+    def _document_domain(self, criteria):
+        """The posted customer documents of ``criteria`` (a wizard or a run), of any type."""
         domain = [
             ("company_id", "=", criteria.connection_id.company_id.id),
             ("state", "=", "posted"),
-            ("move_type", "in", list(move_types)),
+            ("move_type", "in", SYNCED_TYPES),
         ]
         if criteria.date_from:
             domain.append(("invoice_date", ">=", criteria.date_from))
@@ -254,22 +254,19 @@ class QxsExportRun(models.Model):
         return run
 
     # ------------------------------------------------------------------ buttons
-    def _check_manager(self):
-        self.check_access("write")
-
     def action_pause(self):
-        self._check_manager()
+        self.check_access("write")  # accountants and Settings administrators
         self.filtered(lambda r: r.state == "running").write({"state": "paused"})
 
     def action_resume(self):
-        self._check_manager()
+        self.check_access("write")  # accountants and Settings administrators
         self.filtered(lambda r: r.state == "paused").write({"state": "running"})
         self.env.ref("qbo_xero_sync.ir_cron_qxs_export")._trigger()
 
     def action_cancel(self):
         """Stop queueing; what is in the queue already is sent (it is posted and belongs
         there)."""
-        self._check_manager()
+        self.check_access("write")  # accountants and Settings administrators
         for run in self.filtered(lambda r: r.state in ("running", "paused")):
             run.sudo()._refresh_counts()
             run.write({"state": "cancelled", "end_date": fields.Datetime.now()})
@@ -279,14 +276,7 @@ class QxsExportRun(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "qbo_xero_sync.action_qxs_sync_record"
         )
-        action.update(
-            {
-                "name": name,
-                "domain": [("export_run_id", "in", self.ids), *domain],
-                "context": {},
-            }
-        )
-        return action
+        return dict(action, name=name, domain=[("export_run_id", "in", self.ids), *domain])
 
     def action_open_sent(self):
         return self._open_records([("state", "=", "synced")], _("Sent or linked by number"))
@@ -381,8 +371,8 @@ class QxsExportRun(models.Model):
         records = Record
         for move in documents:
             rec = Record._record_of(connection, move)
-            if rec.remote_id:
-                continue  # sent meanwhile (by a user or the queue): nothing to do
+            if rec.remote_id or move.state != "posted":
+                continue  # sent meanwhile, or cancelled since: nothing left to send
             if rec.state != "pending":
                 # New, in error or skipped: queued (again); a No-sync channel skips it.
                 rec = Record._enqueue(connection, move, skip_reason=move._qxs_skip_reason())
@@ -485,7 +475,7 @@ class QxsExportRun(models.Model):
     def _report(self, title):
         """The chatter summary of the run's numbers."""
         self.ensure_one()
-        return _(
+        report = _(
             "%(title)s %(total)s documents and payments: %(sent)s sent or linked by number, "
             "%(skipped)s skipped (%(linked)s already linked), %(failed)s failed, %(pending)s "
             "pending.",
@@ -497,3 +487,11 @@ class QxsExportRun(models.Model):
             failed=self.failed_count,
             pending=self.pending_count,
         )
+        blocked = len(self._blocked_payments())
+        if blocked:
+            report += " " + _(
+                "%(count)s payments wait for documents that failed: fix those documents and "
+                "send them again (or export the range again); the payments follow.",
+                count=blocked,
+            )
+        return report

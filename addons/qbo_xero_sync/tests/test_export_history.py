@@ -55,7 +55,7 @@ class ExportHistoryChecks:
         finally:
             conn.state = "connected"
 
-    def history(self, count, move_type="out_invoice", team=None):
+    def history(self, count, move_type="out_invoice", team=None, product=None):
         """``count`` posted documents of one line each, posted before the connection."""
         vals = [
             {
@@ -66,7 +66,7 @@ class ExportHistoryChecks:
                 "invoice_line_ids": [
                     Command.create(
                         {
-                            "product_id": self.product_a.id,
+                            "product_id": (product or self.product_a).id,
                             "quantity": 1,
                             "price_unit": 10.0 + n,
                             "tax_ids": [Command.set(self.tax_sale.ids)],
@@ -177,17 +177,21 @@ class ExportHistoryChecks:
         self.assertEqual(self.connection.export_run_id, run)
         self.assertEqual(self.connection.export_progress, 100.0)
 
+    def paid_before_connection(self, invoice):
+        bank = self.company_data["default_journal_bank"]
+        if self.deposit_account:
+            bank.qxs_deposit_account = self.deposit_account
+        with self.before_connection():
+            return (
+                self.env["account.payment.register"]
+                .with_context(active_model="account.move", active_ids=invoice.ids)
+                .create({"journal_id": bank.id})
+                ._create_payments()
+            )
+
     def test_payments_of_the_history_follow_their_invoices(self):
         invoices = self.history(2)
-        if self.deposit_account:
-            self.company_data["default_journal_bank"].qxs_deposit_account = self.deposit_account
-        with self.before_connection():
-            wizard = (
-                self.env["account.payment.register"]
-                .with_context(active_model="account.move", active_ids=invoices[:1].ids)
-                .create({"journal_id": self.company_data["default_journal_bank"].id})
-            )
-            payment = wizard._create_payments()
+        payment = self.paid_before_connection(invoices[:1])
         run = self.start()
         self.assertEqual(run.payment_move_ids, payment.move_id)
         self.drain(run)
@@ -197,6 +201,40 @@ class ExportHistoryChecks:
             (pay_rec.state, pay_rec.export_run_id), ("synced", run), pay_rec.last_error
         )
         self.assertEqual(len(self.emulator.objects(self.payment_kind)), 1)
+
+    def test_failed_reported_then_sent_by_running_the_range_again(self):
+        good = self.history(1)
+        bad = self.history(1, product=self.product_b)
+        self.product_b.qxs_revenue_code = False  # refused before any call: no revenue code
+        self.connection.sudo().default_revenue_code = False
+        payment = self.paid_before_connection(bad)
+        run = self.start(user=self.accountant)
+        self.drain(run)
+        self.assertEqual(
+            self.counts(run),
+            {"total": 3, "sent": 1, "linked": 0, "skipped": 0, "failed": 1, "pending": 1},
+        )
+        failed = self.env["qxs.sync.record"].search(run.action_open_failed()["domain"])
+        self.assertEqual(failed, self.record(bad))
+        self.assertEqual(failed.state, "error")
+        self.assertTrue(any("payments wait" in (m.body or "") for m in run.message_ids))
+        # Fixed, the same range exported again: only what is not linked yet is sent.
+        self.product_b.qxs_revenue_code = self.revenue_code_b
+        wizard = self.wizard(user=self.accountant)
+        self.assertEqual(
+            (wizard.document_count, wizard.payment_count, wizard.linked_count), (1, 1, 1)
+        )
+        again = self.start(user=self.accountant)
+        self.drain(again)
+        self.assertEqual(
+            self.counts(again),
+            {"total": 3, "sent": 2, "linked": 1, "skipped": 1, "failed": 0, "pending": 0},
+        )
+        self.assertEqual(run.failed_count, 1, "a finished run keeps its report")
+        self.assert_once_remotely(good | bad)
+        self.assertEqual(len(self.emulator.objects(self.payment_kind)), 1)
+        pay_rec = payment.move_id._qxs_payment_record(self.connection)
+        self.assertEqual((pay_rec.state, pay_rec.export_run_id), ("synced", again))
 
     def test_document_the_provider_has_is_linked_not_created(self):
         move = self.linked_invoice()
