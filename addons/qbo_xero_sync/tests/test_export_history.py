@@ -9,7 +9,7 @@ import requests
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import QxsCase, XeroMixin, lost_commit
 
@@ -295,6 +295,12 @@ class ExportHistoryChecks:
         action = self.connection.with_user(self.accountant).action_open_export_wizard()
         self.assertEqual(action["res_model"], "qxs.export.wizard")
         run = self.start(user=self.accountant)
+        form = Form(run.with_user(self.accountant))  # the run's form, as the accountant sees it
+        self.assertEqual(form.state, "running")
+        conn_form = (
+            self.env["qxs.connection"].with_user(self.accountant).get_views([(False, "form")])
+        )
+        self.assertIn("action_open_export_wizard", conn_form["views"]["form"]["arch"])
         for user in (self.billing, self.bookkeeper):
             with self.assertRaises(AccessError, msg=user.login):
                 run.with_user(user).action_pause()
