@@ -17,7 +17,7 @@ class QxsExportRun(models.Model):
     sent on request through the existing queue, in chunks, by a cron of its own.
 
     The run keeps its selection (``move_ids``, ``payment_move_ids``) and how far it has queued
-    them (``document_done``, ``payment_done``) in the database, committed with each chunk: an
+    them (the last id queued of each) in the database, committed with each chunk: an
     interrupted worker resumes where the last chunk ended. Documents already linked to a remote
     document when the run starts (``linked_move_ids``) are never sent again; the others are
     looked up by number before they are created (the adapters do it for every new document,
@@ -74,8 +74,8 @@ class QxsExportRun(models.Model):
         string="Documents already linked",
         help="Linked to a remote document or payment when the run started: not sent again.",
     )
-    document_done = fields.Integer(readonly=True, help="Documents of the selection queued.")
-    payment_done = fields.Integer(readonly=True, help="Payments of the selection queued.")
+    document_cursor = fields.Integer(readonly=True, help="Last document queued (its id).")
+    payment_cursor = fields.Integer(readonly=True, help="Last payment queued (its id).")
     sync_record_ids = fields.One2many("qxs.sync.record", "export_run_id", string="Sync records")
     # Counts, refreshed by the export cron (and kept as they were when the run ended).
     total_count = fields.Integer(string="Total", readonly=True)
@@ -353,8 +353,9 @@ class QxsExportRun(models.Model):
 
     def _remaining(self):
         """(documents, payments) of the selection not queued yet, in the order of their ids."""
-        documents = self.move_ids.sorted("id")[self.document_done :]
-        payments = self.payment_move_ids.sorted("id")[self.payment_done :]
+        documents = self.move_ids.filtered(lambda m: m.id > self.document_cursor).sorted("id")
+        payments = self.payment_move_ids.filtered(lambda m: m.id > self.payment_cursor)
+        payments = payments.sorted("id")
         return documents, payments
 
     def _queue_chunk(self):
@@ -394,8 +395,8 @@ class QxsExportRun(models.Model):
         )
         self.write(
             {
-                "document_done": self.document_done + len(documents),
-                "payment_done": self.payment_done + len(payments),
+                "document_cursor": documents[-1:].id or self.document_cursor,
+                "payment_cursor": payments[-1:].id or self.payment_cursor,
             }
         )
         self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
@@ -449,9 +450,10 @@ class QxsExportRun(models.Model):
                 ._read_group([("export_run_id", "=", run.id)], ["state"], ["__count"])
             )
             documents, payments = run._remaining()
-            queued = run.document_done + run.payment_done
+            selected = len(run.move_ids) + len(run.payment_move_ids)
+            queued = selected - len(documents) - len(payments)
             linked = len(run.linked_move_ids)
-            total = len(run.move_ids) + len(run.payment_move_ids) + linked
+            total = selected + linked
             recorded = sum(data.values())
             # Queued items without a record of the run: sent meanwhile by someone else (a
             # document), or no longer allocated (a payment): nothing was left for the run.
