@@ -332,6 +332,8 @@ class ExportHistoryChecks:
         self.assertEqual(action["context"]["default_date_to"], today)
         wizard = self.env["qxs.export.wizard"].with_context(**action["context"]).create({})
         self.assertEqual((wizard.connection_id, wizard.date_to), (self.connection, today))
+        from_menu = self.env["qxs.export.wizard"].create({})
+        self.assertEqual((from_menu.connection_id, from_menu.date_to), (self.connection, today))
 
 
 @tagged("post_install", "-at_install")

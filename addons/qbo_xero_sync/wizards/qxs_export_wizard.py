@@ -15,7 +15,13 @@ class QxsExportWizard(models.TransientModel):
         domain="[('state', 'in', ('connected', 'reconnect'))]",
     )
     date_from = fields.Date(help="Invoice date; empty: from the first document.")
-    date_to = fields.Date(help="Invoice date; empty: up to the last document.")
+    date_to = fields.Date(
+        default=lambda self: self.env["qxs.connection"]
+        ._for_company(self.env.company)
+        .history_cutoff_date,
+        help="Invoice date; empty: up to the last document. By default the connection's "
+        "history cut-off (the day of its first connection).",
+    )
     include_invoices = fields.Boolean(string="Invoices", default=True)
     include_credit_notes = fields.Boolean(string="Credit notes", default=True)
     include_payments = fields.Boolean(
