@@ -39,6 +39,8 @@
         "views/qxs_dashboard_views.xml",
         "views/res_config_settings_schedule_views.xml",
         "views/qxs_org_change_wizard_views.xml",
+        "data/qxs_export_cron.xml",
+        "views/qxs_export_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["qbo_xero_sync/static/tests/tours/*.js"],

@@ -249,3 +249,14 @@ ORG_CHANGE_CHOICES = [
     ("new_connection", "New connection (the current one is archived with its links)"),
     ("relink", "Re-link by number (move this connection to the new organisation)"),
 ]
+# --- Historical export (qxs.export.run) ---------------------------------------------------------
+# Documents posted before the connection are sent on request, in chunks, through the queue.
+EXPORT_CHUNK_SIZE = 200  # documents (and payments) queued per chunk
+# The next chunk is queued only while fewer records of the run than this wait in the queue.
+EXPORT_PENDING_THRESHOLD = 100
+EXPORT_STATES = [
+    ("running", "Running"),
+    ("paused", "Paused"),
+    ("done", "Done"),
+    ("cancelled", "Cancelled"),
+]

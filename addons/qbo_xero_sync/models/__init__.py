@@ -31,3 +31,4 @@ from . import qxs_connection_trial, qxs_sync_record_trial
 # Extend qxs.connection: the dashboard and the change of organisation.
 from . import qxs_connection_dashboard, qxs_connection_org_change
 from . import res_config_settings_schedule
+from . import qxs_export_run, qxs_sync_record_export, qxs_connection_export

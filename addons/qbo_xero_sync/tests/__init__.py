@@ -4,6 +4,7 @@ from . import (
     test_customers,
     test_dashboard,
     test_engine_defects,
+    test_export_history,
     test_http,
     test_mapping_tour,
     test_mapping_wizard,

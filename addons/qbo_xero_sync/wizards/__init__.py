@@ -2,6 +2,7 @@
 from . import (
     qxs_dry_run_line,
     qxs_dry_run_wizard,
+    qxs_export_wizard,
     qxs_mapping_line,
     qxs_mapping_wizard,
     qxs_match_line,
