@@ -191,8 +191,8 @@ const wait = async (find, what) => {
     for (const text of ["3 Errors", "1 Pending", "Duplicate Name Exists", "Unknown tax"]) {
         await wait(() => card.textContent.replace(/\\s+/g, " ").includes(text), text);
     }
-    if (!card.querySelector("div[name=export_progress]")) {
-        throw new Error("no place for the export progress");
+    if (card.querySelector("div[name=export_progress]")) {
+        throw new Error("an export progress without an export");
     }
     const button = [...card.querySelectorAll("button")].find(
         (b) => b.textContent.includes("Duplicate Name Exists")
