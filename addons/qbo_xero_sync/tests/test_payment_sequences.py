@@ -356,6 +356,34 @@ class TestPaymentSequencesXero(PaymentSequencesMixin, XeroMixin, QxsCase):
         self.assertEqual(doc.state, "error")
         self.assertIn("allocated", doc.last_error)
 
+    def test_credit_of_a_note_used_up_in_xero_is_an_error(self):
+        """A credit note that a Xero user allocated in full there (status PAID), then applied
+        in Odoo to another invoice: Xero has nothing left to allocate, so the record is in
+        error saying so. Before the fix, it was "synced" without the allocation (campaign seed
+        20261130: receivable_differs)."""
+        first, second = self.invoice(amounts=(100.0,)), self.invoice(amounts=(100.0,))
+        credit = self.invoice(amounts=(30.0,), move_type="out_refund")
+        self.settle()
+        emulator = self.emulator
+        with emulator.lock:
+            tid, stored = emulator._locate("CreditNotes", self.record(credit).remote_id)
+            emulator._allocate(
+                tid,
+                stored,
+                {
+                    "Invoice": {"InvoiceID": self.record(first).remote_id},
+                    "Amount": credit.amount_total,
+                },
+            )
+        (credit + second).line_ids.filtered(
+            lambda ln: ln.account_id.account_type == "asset_receivable"
+        ).reconcile()
+        self.settle()
+        rec = credit._qxs_payment_record(self.connection)
+        self.assertEqual(rec.state, "error")
+        self.assertIn("no credit left", rec.last_error)
+        self.assertIn(second.name, rec.last_error)
+
     def test_credit_refused_by_xero_is_an_error(self):
         """A credit note applied in Odoo to an invoice that Xero shows paid: Xero refuses the
         allocation (an element with its errors, answered 200): the record is in error with

@@ -294,7 +294,23 @@ class XeroPaymentsMixin:
                 for a in values["allocations"]
                 if a["amount"] - have.get(a["remote_id"], 0.0) > 0.005
             ]
-            if todo and notes and enum_value(notes[0].status) == "AUTHORISED":
+            status = enum_value(notes[0].status) if notes else "DELETED"
+            if todo and status != "AUTHORISED":
+                # Nothing of it left to allocate there (allocated or refunded in Xero, or its
+                # total there is below Odoo's): never "synced" without the allocation.
+                return SyncError(
+                    _(
+                        "Xero cannot allocate credit note %(n)s to %(docs)s: it is %(s)s there, "
+                        "with no credit left (its total or allocations in Xero differ from "
+                        "Odoo's). Free the credit in Xero, or remove this reconciliation in "
+                        "Odoo, then send it again.",
+                        n=values["number"],
+                        docs=", ".join(a["number"] for a in values["allocations"]),
+                        s=status.lower(),
+                    ),
+                    code=400,
+                )
+            if todo:
                 answer = self._call(
                     "create_credit_note_allocation",
                     note_id,
