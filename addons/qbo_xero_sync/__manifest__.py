@@ -35,6 +35,12 @@
         "views/menus.xml",
         "views/qxs_match_wizard_views.xml",
         "views/qxs_customer_options_views.xml",
+        "security/qxs_sync_log_security.xml",
+        "data/mail_template_alerts.xml",
+        "data/qxs_sync_log_cron.xml",
+        "views/qxs_sync_log_views.xml",
+        "views/qxs_connection_alert_views.xml",
+        "views/account_move_sync_log_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["qbo_xero_sync/static/tests/tours/*.js"],

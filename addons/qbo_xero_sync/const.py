@@ -221,3 +221,9 @@ MATCH_PAGE_SIZE = 100
 MATCH_MAX_PAGES = 50
 MATCH_DEFAULT_THRESHOLD = 90
 MATCH_KINDS = [("customer", "Customers"), ("item", "Items")]
+
+# --- Alerts and the sync history (qxs.sync.log) -------------------------------------------------
+SYNC_LOG_EXCERPT_MAX = 1000  # characters of an answer kept in a log row
+SYNC_LOG_ENDPOINT_MAX = 500  # characters of an endpoint (path and query) kept
+SYNC_LOG_RETENTION_DAYS = 30  # default of a connection's log retention
+SYNC_LOG_STATES = [("ok", "Success"), ("error", "Failed")]

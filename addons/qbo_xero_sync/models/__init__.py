@@ -26,3 +26,4 @@ from . import (
 
 # Extends qxs.sync.record: after it.
 from . import qxs_remote_credit
+from . import qxs_connection_alerts, qxs_sync_log, account_move_sync_log
