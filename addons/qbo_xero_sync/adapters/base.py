@@ -24,8 +24,8 @@ _logger = logging.getLogger(__name__)
 # tokens, client secrets and authorization codes in URLs and bodies are replaced by "***".
 REDACTED = "***"
 _SECRET_NAMES = "access_token|refresh_token|id_token|client_secret|client_assertion|token"
-_SECRET_JSON = re.compile(r'("(?:%s)"\s*:\s*)"[^"]*"' % _SECRET_NAMES, re.I)
-_SECRET_FORM = re.compile(r"((?:^|[?&;\s])(?:%s|code)=)[^&;\s#\"']*" % _SECRET_NAMES, re.I)
+_SECRET_JSON = re.compile(r'("(?:' + _SECRET_NAMES + r')"\s*:\s*)"[^"]*"', re.I)
+_SECRET_FORM = re.compile(r"((?:^|[?&;\s])(?:" + _SECRET_NAMES + r"|code)=)[^&;\s#\"']*", re.I)
 _BEARER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.I)
 _CAPTURE = threading.local()
 
@@ -50,7 +50,7 @@ def redact(text, secrets=()):
 def oauth_operation(url, form=None):
     """The operation of an OAuth call, from its URL and form (a dict, a list of pairs or an
     url-encoded string), or None for an API call."""
-    if isinstance(form, (dict, list, tuple)):
+    if isinstance(form, dict | list | tuple):
         form = urlencode(list(form.items()) if isinstance(form, dict) else list(form))
     form = form.decode() if isinstance(form, bytes) else str(form or "")
     path = urlsplit(url or "").path.lower()

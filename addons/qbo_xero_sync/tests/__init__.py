@@ -1,5 +1,6 @@
 from . import (
     test_access,
+    test_alerts,
     test_campaign,
     test_customers,
     test_engine_defects,
@@ -22,6 +23,7 @@ from . import (
     test_refund_sequences,
     test_remote_accounts,
     test_remote_mirror,
+    test_sync_log,
     test_throttling,
     test_tour,
     test_xero_connect,

@@ -319,8 +319,9 @@ class QboClientMixin:
             qb = self._qb(force_refresh=attempt == 2)
             url = f"{qb.api_url}/company/{qb.company_id}/{path}"
             data = body if isinstance(body, str) or body is None else json.dumps(body)
+            operation = self.http_operation or operation_of(method, path, body, params)
             try:
-                with self.operation(self.http_operation or operation_of(method, path, body, params)):
+                with self.operation(operation):
                     return qb.make_request(
                         method,
                         url,
