@@ -36,7 +36,10 @@ class AlertsChecks:
             {"name": "Month-end controller", "email": "controller@example.com"}
         )
         cls.connection.write(
-            {"alert_user_id": cls.accountant.id, "alert_partner_ids": [Command.set(cls.controller.ids)]}
+            {
+                "alert_user_id": cls.accountant.id,
+                "alert_partner_ids": [Command.set(cls.controller.ids)],
+            }
         )
 
     # ------------------------------------------------------------------ helpers
