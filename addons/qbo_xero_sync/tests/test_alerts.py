@@ -14,6 +14,8 @@ from .common import QxsCase, XeroMixin
 
 
 class AlertsChecks:
+    allow_inherited_tests_method = True  # Odoo's loader: run the test methods of this mixin
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

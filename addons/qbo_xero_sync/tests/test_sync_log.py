@@ -23,6 +23,8 @@ LOGGED_FIELDS = (
 
 
 class SyncLogChecks:
+    allow_inherited_tests_method = True  # Odoo's loader: run the test methods of this mixin
+
     create_operation = None  # the operation of a first send of invoices
     create_path = None  # the path of that request (a regex for the emulator's faults)
 
