@@ -4,7 +4,7 @@ from odoo import fields, models
 class AccountMove(models.Model):
     """The "Sync history" smart button of an invoice: the HTTP attempts made for it."""
 
-    _inherit = "account.move"
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
 
     qxs_sync_log_count = fields.Integer(
         string="Sync history", compute="_compute_qxs_sync_log_count"

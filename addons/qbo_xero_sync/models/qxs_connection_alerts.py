@@ -187,10 +187,7 @@ class QxsConnection(models.Model):
     def _cron_purge_sync_log(self):
         """Delete the sync history older than each connection's retention (daily)."""
         Log = self.env["qxs.sync.log"].sudo()
-        conns = self.sudo().with_context(active_test=False).search([])
-        for conn in conns:
-            days = conn.log_retention_days
-            if days <= 0:
-                continue  # 0: kept for ever
-            limit = fields.Datetime.subtract(fields.Datetime.now(), days=days)
+        conns = self.sudo().with_context(active_test=False).search([("log_retention_days", ">", 0)])
+        for conn in conns:  # a retention of 0 keeps the history for ever
+            limit = fields.Datetime.subtract(fields.Datetime.now(), days=conn.log_retention_days)
             Log.search([("connection_id", "=", conn.id), ("date", "<", limit)]).unlink()

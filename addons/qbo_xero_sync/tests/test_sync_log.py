@@ -74,23 +74,27 @@ class SyncLogChecks:
         self.assertTrue(create.request_id, "QuickBooks requestid / Xero Idempotency-Key")
         if self.provider == "qbo":
             self.assertTrue(create.provider_ref, "intuit_tid")
-        self.assertIn(move.name, create.response_excerpt)
+        self.assertTrue(
+            rec.remote_id in create.response_excerpt or move.name in create.response_excerpt
+        )
         self.assertLessEqual(len(create.response_excerpt), 1000)
         self.assertEqual(create.move_ids, move)
         self.assertEqual(create.sync_record_ids, rec)
 
     def test_failed_attempt_is_logged_with_its_status(self):
-        self.emulator.add_fault("status", status=503, path=self.create_path)
+        self.emulator.add_fault("status", status=503, path=self.create_path, method="POST")
         move = self.invoice()
         self.sync()
         self.assertEqual(self.record(move).state, "pending", "retried later")
         [failed] = self.logs([("state", "=", "error"), ("move_ids", "in", move.ids)])
-        self.assertEqual(failed.status_code, 503)
-        self.assertEqual(failed.operation, self.create_operation)
+        self.assertEqual((failed.method, failed.status_code), ("POST", 503))
+        self.assertTrue(failed.response_excerpt or failed.error)
         self.make_due()
         self.sync()
         self.assertEqual(self.record(move).state, "synced")
-        self.assertEqual(len(self.logs([("operation", "=", self.create_operation)])), 2)
+        [done] = self.logs([("operation", "=", self.create_operation), ("state", "=", "ok")])
+        self.assertEqual((done.status_code, done.state), (200, "ok"))
+        self.assertEqual(done.move_ids, move)
 
     def test_no_token_or_secret_in_any_row(self):
         conn = self.connection.sudo()
@@ -139,6 +143,7 @@ class SyncLogChecks:
     def test_smart_button_and_who_reads(self):
         move = self.invoice()
         self.sync()
+        self.poll()
         rows = self.logs([("move_ids", "in", move.ids)])
         self.assertTrue(rows)
         self.assertTrue(self.logs([("move_ids", "=", False)]), "connection-wide rows exist")
