@@ -199,6 +199,18 @@ class AlertsChecks:
             with self.assertRaises(AccessError):
                 self.connection.with_user(user).write({"alert_partner_ids": [Command.clear()]})
         self.assertEqual(self.connection.alert_partner_ids, self.controller)
+        # A Settings administrator does.
+        admin = self.env.ref("base.user_admin")
+        admin.company_ids = [Command.link(self.connection.company_id.id)]
+        as_admin = self.connection.with_user(admin).with_company(self.connection.company_id)
+        as_admin.write({"alert_user_id": False, "log_retention_days": 90})
+        self.assertEqual(
+            (self.connection.alert_user_id, self.connection.log_retention_days),
+            (
+                self.env["res.users"],
+                90,
+            ),
+        )
 
 
 @tagged("post_install", "-at_install")
