@@ -5,6 +5,8 @@ of an invoice from its smart button. Both providers, through their emulators."""
 
 from datetime import timedelta
 
+from lxml import etree
+
 from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
@@ -161,6 +163,8 @@ class SyncLogChecks:
             rows.with_user(self.billing).unlink()
         # Accountants and auditors read the whole history, edit nothing.
         everything = self.logs()
+        for user in (self.billing, self.accountant, self.auditor):
+            self.assert_views_load(user, action["domain"], len(rows))
         for user in (self.accountant, self.auditor):
             mine = (
                 self.env["qxs.sync.log"]
@@ -176,6 +180,20 @@ class SyncLogChecks:
                 self.env["qxs.sync.log"].with_user(user).create(
                     {"connection_id": self.connection.id, "operation": "forged"}
                 )
+
+    def assert_views_load(self, user, domain, count):
+        """The list and form views of the history load as ``user`` (every field they show,
+        relations with their names)."""
+        Log = self.env["qxs.sync.log"].with_user(user)
+        views = Log.get_views([(False, "list"), (False, "form")])
+        for view_type in ("list", "form"):
+            arch = etree.fromstring(views["views"][view_type]["arch"])
+            spec = {}
+            for node in arch.iter("field"):
+                field = Log._fields[node.get("name")]
+                spec[field.name] = {"fields": {"display_name": {}}} if field.relational else {}
+            answer = Log.web_search_read(domain, spec)
+            self.assertEqual(answer["length"], count, f"{view_type} as {user.login}")
 
 
 @tagged("post_install", "-at_install")
