@@ -329,6 +329,17 @@ class QxsSyncOutcome(models.AbstractModel):
             user_id=user.id,
         )
 
+    def _send_failure_digests(self):
+        """One digest e-mail per connection of these records (new failures of a run)."""
+        for conn in self.connection_id:
+            try:
+                with self.env.cr.savepoint():
+                    conn._send_failure_digest(self.filtered(lambda r, c=conn: r.connection_id == c))
+            except Exception:  # a digest never fails the run: the records keep their errors
+                _logger.exception("qbo_xero_sync: failure digest of %s not sent", conn.display_name)
+        if self and self.env["account.move"]._can_commit():
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
     def _alert_digest_line(self):
         """What the failure digest e-mail says of this record: plain values."""
         self.ensure_one()

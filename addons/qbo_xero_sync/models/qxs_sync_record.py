@@ -312,17 +312,6 @@ class QxsSyncRecord(models.Model):
         self.browse(failed_ids)._send_failure_digests()
         return len(seen)
 
-    def _send_failure_digests(self):
-        """One digest e-mail per connection of these records (new failures of a run)."""
-        for conn in self.connection_id:
-            try:
-                with self.env.cr.savepoint():
-                    conn._send_failure_digest(self.filtered(lambda r, c=conn: r.connection_id == c))
-            except Exception:  # a digest never fails the run: the records keep their errors
-                _logger.exception("qbo_xero_sync: failure digest of %s not sent", conn.display_name)
-        if self and self.env["account.move"]._can_commit():
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-
     @api.model
     def _refresh_before_work(self, conn):
         """Make sure of a valid token before a cron works for ``conn``: refresh it now (it is
