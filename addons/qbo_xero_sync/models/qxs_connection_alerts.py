@@ -1,3 +1,4 @@
+import contextlib
 import logging
 
 from odoo import _, api, fields, models
@@ -161,11 +162,8 @@ class QxsConnection(models.Model):
     def _finish_oauth(self, code, params):
         """Connected again: the reconnect activity is done, and a later failure alerts
         again. The OAuth calls are written to the sync history."""
-        with capture_adapters() as adapters:
-            try:
-                res = super()._finish_oauth(code, params)
-            finally:
-                self.env["qxs.sync.log"]._record_adapters(self, adapters)
+        with self._logged_calls():
+            res = super()._finish_oauth(code, params)
         activities = self._reconnect_activities()
         if activities:
             activities.action_feedback(feedback=_("Connected again."))
@@ -175,12 +173,37 @@ class QxsConnection(models.Model):
     def _access_token(self, force_refresh=False):
         """The token refresh's HTTP attempts go to the sync history (they are made by an
         adapter of their own)."""
+        with self._logged_calls():
+            return super()._access_token(force_refresh=force_refresh)
+
+    def action_reload_reference_data(self):
+        with self._logged_calls():
+            return super().action_reload_reference_data()
+
+    def action_disconnect(self):
+        for conn in self:
+            with conn._logged_calls():
+                super(QxsConnection, conn).action_disconnect()
+
+    @contextlib.contextmanager
+    def _logged_calls(self):
+        """Write the HTTP attempts of the adapters built in the block (connecting, a token
+        refresh, an administrator's action) to the sync history, in a transaction of their
+        own: they are kept when the block fails and its transaction is rolled back."""
+        self.ensure_one()
         with capture_adapters() as adapters:
             try:
-                return super()._access_token(force_refresh=force_refresh)
+                yield
             finally:
-                if adapters:
-                    self.env["qxs.sync.log"]._record_adapters(self, adapters)
+                entries = [entry for adapter in adapters for entry in adapter.take_http_log()]
+                if entries:
+                    try:
+                        with self._independent_env() as env:
+                            env["qxs.sync.log"]._record(
+                                env["qxs.connection"].browse(self.id), entries
+                            )
+                    except Exception:  # the history never fails what it records
+                        _logger.exception("qbo_xero_sync: sync history of %s not written", self)
 
     # ------------------------------------------------------------------ the sync history
     @api.model

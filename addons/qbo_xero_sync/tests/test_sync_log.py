@@ -8,7 +8,7 @@ from datetime import timedelta
 from lxml import etree
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import QxsCase, XeroMixin
@@ -180,6 +180,30 @@ class SyncLogChecks:
                 self.env["qxs.sync.log"].with_user(user).create(
                     {"connection_id": self.connection.id, "operation": "forged"}
                 )
+
+    def test_administrator_actions_are_logged_even_when_they_fail(self):
+        admin = self.env.ref("base.user_admin")
+        admin.company_ids = [Command.link(self.connection.company_id.id)]
+        conn = self.connection.with_user(admin).with_company(self.connection.company_id)
+        before = self.logs()
+        calls = len(self.emulator.log)
+        conn.action_reload_reference_data()
+        rows = self.logs() - before
+        self.assertEqual(len(rows), len(self.emulator.log) - calls)
+        self.assertEqual(set(rows.mapped("state")), {"ok"})
+        self.assertFalse(rows.move_ids)
+        # The provider fails: the action is refused, its attempts are in the history (written
+        # in a transaction of their own: kept when the action's is rolled back).
+        self.emulator.add_fault("status", status=500, count=50)
+        error = None
+        try:
+            conn.action_reload_reference_data()
+        except UserError as exc:
+            error = exc
+        self.assertTrue(error, "the reload is refused")
+        failed = self.logs([("status_code", "=", 500)])
+        self.assertTrue(failed)
+        self.assertEqual(set(failed.mapped("state")), {"error"})
 
     def assert_views_load(self, user, domain, count):
         """The list and form views of the history load as ``user`` (every field they show,
