@@ -181,9 +181,11 @@ class QxsConnection(models.Model):
             return super().action_reload_reference_data()
 
     def action_disconnect(self):
+        res = None
         for conn in self:
             with conn._logged_calls():
-                super(QxsConnection, conn).action_disconnect()
+                res = super(QxsConnection, conn).action_disconnect()
+        return res
 
     @contextlib.contextmanager
     def _logged_calls(self):
