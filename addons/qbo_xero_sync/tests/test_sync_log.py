@@ -204,6 +204,13 @@ class SyncLogChecks:
         failed = self.logs([("status_code", "=", 500)])
         self.assertTrue(failed)
         self.assertEqual(set(failed.mapped("state")), {"error"})
+        # Disconnecting revokes the tokens: logged, without them.
+        token = self.connection.sudo().refresh_token
+        conn.action_disconnect()
+        [revoke] = self.logs([("operation", "=", "token revoke")])
+        self.assertEqual(revoke.method, "POST")
+        self.assertNotIn(token, revoke.response_excerpt or "")
+        self.assertNotIn(token, revoke.endpoint)
 
     def assert_views_load(self, user, domain, count):
         """The list and form views of the history load as ``user`` (every field they show,
