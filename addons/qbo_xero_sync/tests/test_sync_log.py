@@ -205,6 +205,8 @@ class SyncLogChecks:
         self.assertTrue(failed)
         self.assertEqual(set(failed.mapped("state")), {"error"})
         # Disconnecting revokes the tokens: logged, without them.
+        with self.emulator.lock:
+            self.emulator.faults = []
         token = self.connection.sudo().refresh_token
         conn.action_disconnect()
         [revoke] = self.logs([("operation", "=", "token revoke")])

@@ -221,7 +221,8 @@ class QboClientMixin:
                 on_http=self.log_http,
                 **tokens,
             )
-        except (requests.RequestException, ValueError, KeyError) as exc:
+        except (requests.RequestException, AuthClientError, ValueError, KeyError) as exc:
+            # AuthClientError: the discovery request answered an error status.
             raise SyncError(
                 _("QuickBooks' OAuth discovery document could not be read: %s", exc), kind=RETRY
             ) from exc
