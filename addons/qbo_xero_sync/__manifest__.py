@@ -41,6 +41,12 @@
         "views/qxs_org_change_wizard_views.xml",
         "data/qxs_export_cron.xml",
         "views/qxs_export_views.xml",
+        "security/qxs_sync_log_security.xml",
+        "data/mail_template_alerts.xml",
+        "data/qxs_sync_log_cron.xml",
+        "views/qxs_sync_log_views.xml",
+        "views/qxs_connection_alert_views.xml",
+        "views/account_move_sync_log_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["qbo_xero_sync/static/tests/tours/*.js"],

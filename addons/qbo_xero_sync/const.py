@@ -260,3 +260,8 @@ EXPORT_STATES = [
     ("done", "Done"),
     ("cancelled", "Cancelled"),
 ]
+# --- Alerts and the sync history (qxs.sync.log) -------------------------------------------------
+SYNC_LOG_EXCERPT_MAX = 1000  # characters of an answer kept in a log row
+SYNC_LOG_ENDPOINT_MAX = 500  # characters of an endpoint (path and query) kept
+SYNC_LOG_RETENTION_DAYS = 30  # default of a connection's log retention
+SYNC_LOG_STATES = [("ok", "Success"), ("error", "Failed")]

@@ -1,13 +1,83 @@
 """The interface every provider adapter implements, and the values it returns to the engine."""
 
 import base64
+import contextlib
 import dataclasses
 import hashlib
 import hmac
 import json
+import logging
+import re
+import threading
+import time
+from datetime import datetime, timezone
+from urllib.parse import urlencode, urlsplit
 
 from .. import const
 from ..exceptions import SyncError
+
+_logger = logging.getLogger(__name__)
+
+# ---------------------------------------------------------------------------- the HTTP log
+# Every HTTP attempt of an adapter is appended to its ``http_log`` as a plain dict (the engine
+# writes them as qxs.sync.log rows). Secrets never get there: no request header is kept, and
+# tokens, client secrets and authorization codes in URLs and bodies are replaced by "***".
+REDACTED = "***"
+_SECRET_NAMES = "access_token|refresh_token|id_token|client_secret|client_assertion|token"
+_SECRET_JSON = re.compile(r'("(?:' + _SECRET_NAMES + r')"\s*:\s*)"[^"]*"', re.I)
+_SECRET_FORM = re.compile(r"((?:^|[?&;\s])(?:" + _SECRET_NAMES + r"|code)=)[^&;\s#\"']*", re.I)
+_BEARER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.I)
+_CAPTURE = threading.local()
+
+
+def redact(text, secrets=()):
+    """``text`` without tokens or secrets: bearer strings, the values of token, secret and
+    (form-encoded) authorization code parameters, and each of ``secrets`` (the values known to
+    be secret, e.g. the access token in use) become "***"."""
+    if not text:
+        return text
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    text = str(text)
+    for secret in secrets:
+        if secret and len(secret) >= 8:
+            text = text.replace(secret, REDACTED)
+    text = _SECRET_JSON.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
+    text = _SECRET_FORM.sub(lambda m: m.group(1) + REDACTED, text)
+    return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+
+
+def oauth_operation(url, form=None):
+    """The operation of an OAuth call, from its URL and form (a dict, a list of pairs or an
+    url-encoded string), or None for an API call."""
+    if isinstance(form, dict | list | tuple):
+        form = urlencode(list(form.items()) if isinstance(form, dict) else list(form))
+    form = form.decode() if isinstance(form, bytes) else str(form or "")
+    path = urlsplit(url or "").path.lower()
+    if "grant_type=refresh_token" in form:
+        return "token refresh"
+    if "grant_type=authorization_code" in form:
+        return "token exchange (connect)"
+    if "revoke" in path or "revocation" in path:
+        return "token revoke"
+    if "openid_configuration" in path or "openid-configuration" in path:
+        return "OAuth discovery"
+    if path.rstrip("/").endswith("/connections"):
+        return "list organisations"
+    return None
+
+
+@contextlib.contextmanager
+def capture_adapters():
+    """Collect the adapters built while the block runs (innermost capture only): their
+    ``http_log`` is then the block's HTTP attempts, e.g. a token refresh's."""
+    stack = _CAPTURE.__dict__.setdefault("stack", [])
+    created = []
+    stack.append(created)
+    try:
+        yield created
+    finally:
+        stack.remove(created)
 
 
 @dataclasses.dataclass
@@ -145,6 +215,12 @@ class ProviderAdapter:
         self.access_token = access_token
         self.known_items = dict(items or {})
         self.provider_label = dict(const.PROVIDERS)[settings.provider]
+        # Plain dicts, one per HTTP attempt (see log_http); the engine takes and writes them.
+        self.http_log = []
+        self.http_operation = None  # what the calls being made are for (set by the clients)
+        stack = getattr(_CAPTURE, "stack", None)
+        if stack:
+            stack[-1].append(self)
 
     # -- OAuth --------------------------------------------------------------------------------
     def authorize_url(self, state, redirect_uri):
@@ -240,6 +316,58 @@ class ProviderAdapter:
     def _find_or_create_customers(self, todo, jobs):
         """{partner id: remote id | SyncError} for the partners of ``todo`` ({id: values})."""
         raise NotImplementedError
+
+    # -- the HTTP log ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def operation(self, label):
+        """Name the HTTP attempts made in the block (the innermost name wins)."""
+        previous, self.http_operation = self.http_operation, label
+        try:
+            yield
+        finally:
+            self.http_operation = previous
+
+    def log_http(
+        self,
+        method,
+        url,
+        started,
+        status=0,
+        body=None,
+        error=None,
+        request_id=None,
+        provider_ref=None,
+        operation=None,
+        secrets=(),
+    ):
+        """Append one HTTP attempt to ``http_log``: plain values, secrets redacted. Never
+        raises (a log must never fail a call)."""
+        try:
+            parts = urlsplit(url or "")
+            endpoint = parts.path + (f"?{parts.query}" if parts.query else "")
+            self.http_log.append(
+                {
+                    "date": datetime.now(timezone.utc).replace(tzinfo=None),
+                    "operation": operation or self.http_operation or f"{method} {parts.path}",
+                    "method": (method or "").upper(),
+                    "endpoint": redact(endpoint, secrets)[: const.SYNC_LOG_ENDPOINT_MAX],
+                    "status_code": int(status or 0),
+                    "duration_ms": int((time.monotonic() - started) * 1000),
+                    "request_id": request_id or False,
+                    "provider_ref": provider_ref or False,
+                    "response_excerpt": redact(body, secrets)[: const.SYNC_LOG_EXCERPT_MAX]
+                    if body
+                    else False,
+                    "error": redact(error, secrets) if error else False,
+                }
+            )
+        except Exception:  # the log is an aid: a call never fails because of it
+            _logger.exception("qbo_xero_sync: an HTTP attempt could not be logged")
+
+    def take_http_log(self):
+        """The HTTP attempts logged so far, removed from the adapter."""
+        entries, self.http_log[:] = list(self.http_log), []
+        return entries
 
     # -- helpers ------------------------------------------------------------------------------
     def request_key(self, job, operation, payload, max_len=32):

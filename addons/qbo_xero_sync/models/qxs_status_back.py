@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 
 from .. import const
 from ..adapters import Result
+from ..adapters.base import capture_adapters
 from ..exceptions import SyncError
 
 _logger = logging.getLogger(__name__)
@@ -29,16 +30,19 @@ class QxsStatusBack(models.AbstractModel):
         )
         can_commit = self.env["account.move"]._can_commit()
         for conn in conns:
-            try:
-                if can_commit:
-                    self._poll_connection(conn)
-                else:  # tests: a savepoint stands in for the transaction that is rolled back
-                    with self.env.cr.savepoint():
+            with capture_adapters() as adapters:  # the poll's HTTP attempts: sync history
+                try:
+                    if can_commit:
                         self._poll_connection(conn)
-            except Exception:  # logged; the next poll reads the same changes
-                _logger.exception("qbo_xero_sync: polling %s failed", conn.display_name)
-                if can_commit:
-                    self.env.cr.rollback()  # pylint: disable=invalid-commit
+                    else:  # tests: a savepoint stands in for the transaction rolled back
+                        with self.env.cr.savepoint():
+                            self._poll_connection(conn)
+                except Exception:  # logged; the next poll reads the same changes
+                    _logger.exception("qbo_xero_sync: polling %s failed", conn.display_name)
+                    if can_commit:
+                        self.env.cr.rollback()  # pylint: disable=invalid-commit
+            if self.env["qxs.sync.log"]._record_adapters(conn, adapters) and can_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _poll_connection(self, conn):
         can_commit = self.env["account.move"]._can_commit()

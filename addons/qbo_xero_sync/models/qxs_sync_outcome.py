@@ -21,6 +21,12 @@ class QxsSyncOutcome(models.AbstractModel):
     _name = "qxs.sync.outcome"
     _description = "Outcomes of QuickBooks / Xero sync work"
 
+    alert_reported_error = fields.Text(
+        copy=False,
+        help="The error last reported in the connection's failure digest e-mail: the same "
+        "failure is reported once, until the record syncs.",
+    )
+
     def _apply_result_isolated(self, result):
         """Write one record's outcome inside a savepoint: whatever goes wrong while applying it
         in Odoo (a UserError, an access error, an answer nobody foresaw) is written on that
@@ -301,15 +307,19 @@ class QxsSyncOutcome(models.AbstractModel):
             target.sudo().message_post(body=body)
 
     def _note_failure(self, message):
-        """A failure: a chatter note, and one activity for the accountant (not one per retry;
-        it is closed when the document syncs)."""
+        """A failure: a chatter note, and one activity (not one per retry; it is closed when
+        the document syncs) for the connection's alert user (see
+        ``qxs.connection._alert_user``), else the document's salesperson, else the
+        administrator."""
         self._note(_("Sync failed: %s", message))
         target = self._target()
         if not target.exists() or not hasattr(target, "activity_schedule"):
             return
         if self._failure_activities():
             return
-        user = (getattr(target, "invoice_user_id", False) or self.env.user).sudo()
+        user = self.connection_id._alert_user()
+        if not user:
+            user = (getattr(target, "invoice_user_id", False) or self.env.user).sudo()
         if user.share or self.company_id not in user.company_ids:
             user = self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
         target.sudo().activity_schedule(
@@ -319,6 +329,33 @@ class QxsSyncOutcome(models.AbstractModel):
             user_id=user.id,
         )
 
+    def _send_failure_digests(self):
+        """One digest e-mail per connection of these records (new failures of a run)."""
+        for conn in self.connection_id:
+            try:
+                with self.env.cr.savepoint():
+                    conn._send_failure_digest(self.filtered(lambda r, c=conn: r.connection_id == c))
+            except Exception:  # a digest never fails the run: the records keep their errors
+                _logger.exception("qbo_xero_sync: failure digest of %s not sent", conn.display_name)
+        if self and self.env["account.move"]._can_commit():
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _alert_digest_line(self):
+        """What the failure digest e-mail says of this record: plain values."""
+        self.ensure_one()
+        target = self._target()
+        exists = target.exists()
+        partner = getattr(target, "partner_id", False) if exists else False
+        base_url = self.connection_id.get_base_url()
+        return {
+            "number": (target.display_name if exists else False) or self.display_name,
+            "customer": partner.display_name if partner else "",
+            "error": self.last_error or "",
+            "url": f"{base_url}/odoo/{self.res_model}/{self.res_id}"
+            if exists
+            else f"{base_url}/odoo/qxs.sync.record/{self.id}",
+        }
+
     def _failure_activities(self):
         target = self._target()
         if not target.exists() or not hasattr(target, "activity_ids"):
@@ -327,4 +364,8 @@ class QxsSyncOutcome(models.AbstractModel):
         return target.sudo().activity_ids.filtered(lambda a: a.summary == summary)
 
     def _clear_failure_activity(self):
+        """The failure is over (synced, skipped, gone): its activity is removed, and a new
+        failure of the same kind is reported again."""
         self._failure_activities().unlink()
+        if self.alert_reported_error:
+            self.alert_reported_error = False

@@ -288,6 +288,7 @@ class QxsSyncRecord(models.Model):
         seen = set()
         refreshed = set()
         adapters = {}
+        failed_ids = []  # records that went to error in this run: the failure digests
         while len(seen) < limit:
             group = self._lock_group(seen)
             if not group:
@@ -301,12 +302,14 @@ class QxsSyncRecord(models.Model):
             seen.update(group.ids)
             # In the documents' company: revenue codes and billing accounts are per company.
             group.with_company(group.connection_id.company_id)._process_group(adapters)
+            failed_ids += group.filtered(lambda rec: rec.state == "error").ids
             if can_commit:
                 # One commit per sent group, as account's own sending cron does: what was
                 # sent must be recorded even if a later group fails.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         if len(seen) >= limit:
             self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
+        self.browse(failed_ids)._send_failure_digests()
         return len(seen)
 
     @api.model
@@ -358,6 +361,8 @@ class QxsSyncRecord(models.Model):
             error = SyncError(_("Unexpected error: %s", exc))
             outcome.results.update(dict.fromkeys([job.key for job in jobs], error))
         self._apply_outcome(outcome)
+        # The group's HTTP attempts, with its records, to the sync history (never raises).
+        self.env["qxs.sync.log"]._record_adapters(connection, [adapters[connection.id]], self)
 
     def _apply_outcome(self, outcome):
         """Write back all that an adapter answered: each record's outcome (in a savepoint of

@@ -1,5 +1,6 @@
 from . import (
     test_access,
+    test_alerts,
     test_campaign,
     test_customers,
     test_dashboard,
@@ -26,6 +27,7 @@ from . import (
     test_remote_accounts,
     test_remote_mirror,
     test_schedule,
+    test_sync_log,
     test_throttling,
     test_tour,
     test_trial_mode,

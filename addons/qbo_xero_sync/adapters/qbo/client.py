@@ -13,6 +13,7 @@ Facts honoured here (API_NOTES.md §0-2 of the project notes; Intuit's API refer
 
 import json
 import logging
+import time
 from datetime import datetime, timezone
 
 import requests
@@ -24,36 +25,100 @@ from quickbooks.exceptions import AuthorizationException, QuickbooksException
 
 from ... import const
 from ...exceptions import AUTH, GONE, RETRY, USER, SyncError
+from ..base import oauth_operation
 from ..i18n import _
 from .pacing import PACER
 
 _logger = logging.getLogger(__name__)
 
 
+def log_response(on_http, method, url, started, response=None, error=None, **values):
+    """Hand one HTTP attempt of ``requests`` to ``on_http`` (the adapter's ``log_http``)."""
+    if on_http is None:
+        return
+    try:
+        headers = response.headers if response is not None else {}
+        on_http(
+            method,
+            url,
+            started,
+            status=response.status_code if response is not None else 0,
+            body=response.text[:4000] if response is not None else None,
+            error=str(error) if error is not None else None,
+            provider_ref=headers.get("intuit_tid"),
+            **values,
+        )
+    except Exception:  # never fail a call because of its log
+        _logger.exception("qbo_xero_sync: a QuickBooks call could not be logged")
+
+
 class QboAuthClient(AuthClient):
-    """intuit-oauth's client (a requests.Session) with a timeout on every call."""
+    """intuit-oauth's client (a requests.Session) with a timeout on every call, each call
+    handed to ``on_http`` (the adapter's HTTP log; secrets are redacted there)."""
+
+    def __init__(self, *args, on_http=None, **kwargs):
+        self.on_http = on_http  # before the discovery request of AuthClient.__init__
+        super().__init__(*args, **kwargs)
 
     def request(self, method, url, *args, **kwargs):
         kwargs.setdefault("timeout", const.HTTP_TIMEOUT)
-        return super().request(method, url, *args, **kwargs)
+        started = time.monotonic()
+        response = error = None
+        try:
+            response = super().request(method, url, *args, **kwargs)
+            return response
+        except requests.RequestException as exc:
+            error = exc
+            raise
+        finally:
+            secrets = (getattr(self, "client_secret", ""), getattr(self, "access_token", ""))
+            log_response(
+                getattr(self, "on_http", None),
+                method,
+                url,
+                started,
+                response,
+                error,
+                operation=oauth_operation(url, kwargs.get("data")) or "OAuth",
+                secrets=tuple(s for s in secrets if s),
+            )
 
 
 class QboClient(QuickBooks):
     """python-quickbooks' client that keeps the HTTP response and sends with a timeout, paced
-    per company (pacing.py)."""
+    per company (pacing.py); each attempt is handed to ``on_http`` (the adapter's HTTP log)."""
 
     last_response = None
+    on_http = None
 
     def process_request(self, request_type, url, headers="", params="", data=""):
-        headers.update({"Authorization": "Bearer " + self.auth_client.access_token})
-        with PACER.slot(self.company_id):
-            self.last_response = requests.request(
+        token = self.auth_client.access_token
+        headers.update({"Authorization": "Bearer " + token})
+        started = time.monotonic()
+        response = error = None
+        try:
+            with PACER.slot(self.company_id):
+                response = self.last_response = requests.request(
+                    request_type,
+                    url,
+                    headers=headers,
+                    params=params,
+                    data=data,
+                    timeout=const.HTTP_TIMEOUT,
+                )
+        except requests.RequestException as exc:
+            error = exc
+            raise
+        finally:
+            log_response(
+                self.on_http,
                 request_type,
                 url,
-                headers=headers,
-                params=params,
-                data=data,
-                timeout=const.HTTP_TIMEOUT,
+                started,
+                response,
+                error,
+                request_id=(params or {}).get("requestid"),
+                secrets=(token,),
             )
         return self.last_response
 
@@ -68,6 +133,32 @@ class _LightAuth:
 
     def __init__(self, access_token):
         self.access_token = access_token
+
+
+def operation_of(method, path, body, params):
+    """The operation of one QuickBooks call, for the HTTP log: "query", "read invoice",
+    "create customer", "void invoice"..."""
+    entity = path.split("/")[0].split("?")[0]
+    if entity == "query":
+        return "query"
+    if method == "GET":
+        return f"read {entity}"
+    operation = (params or {}).get("operation")
+    if operation:
+        return f"{operation} {entity}"
+    return f"update {entity}" if isinstance(body, dict) and body.get("Id") else f"create {entity}"
+
+
+def batch_operation(items, label):
+    """ "create invoices (batch)": the operations and entities of a batch's items."""
+    names = []
+    for item in items:
+        entity = next((key for key in item if key not in ("bId", "operation")), "")
+        name = "query" if entity == "Query" else f"{item.get('operation') or 'create'} "
+        name += "" if entity == "Query" else f"{entity.lower()}s"
+        if name not in names:
+            names.append(name)
+    return f"{', '.join(names) or label} (batch)"
 
 
 def quote(value):
@@ -127,9 +218,11 @@ class QboClientMixin:
                 self.settings.client_secret,
                 redirect_uri or "",
                 self._environment(),
+                on_http=self.log_http,
                 **tokens,
             )
-        except (requests.RequestException, ValueError, KeyError) as exc:
+        except (requests.RequestException, AuthClientError, ValueError, KeyError) as exc:
+            # AuthClientError: the discovery request answered an error status.
             raise SyncError(
                 _("QuickBooks' OAuth discovery document could not be read: %s", exc), kind=RETRY
             ) from exc
@@ -207,6 +300,7 @@ class QboClientMixin:
                 minorversion=const.QBO_MINOR_VERSION,
             )
             client.api_url_v3 = self._api_url()
+            client.on_http = self.log_http
             self._client = client
         return self._client
 
@@ -226,15 +320,17 @@ class QboClientMixin:
             qb = self._qb(force_refresh=attempt == 2)
             url = f"{qb.api_url}/company/{qb.company_id}/{path}"
             data = body if isinstance(body, str) or body is None else json.dumps(body)
+            operation = self.http_operation or operation_of(method, path, body, params)
             try:
-                return qb.make_request(
-                    method,
-                    url,
-                    data,
-                    content_type=content_type,
-                    params=dict(params or {}),
-                    request_id=request_id,
-                )
+                with self.operation(operation):
+                    return qb.make_request(
+                        method,
+                        url,
+                        data,
+                        content_type=content_type,
+                        params=dict(params or {}),
+                        request_id=request_id,
+                    )
             except AuthorizationException as exc:
                 status = qb.last_response.status_code if qb.last_response is not None else 0
                 if status == 401 and attempt == 1:
@@ -339,7 +435,10 @@ class QboClientMixin:
         Returns {bId: object dict | SyncError}."""
         key = self.request_key(None, label, [items, salt], 36)
         try:
-            res = self._request("POST", "batch", body={"BatchItemRequest": items}, request_id=key)
+            with self.operation(batch_operation(items, label)):
+                res = self._request(
+                    "POST", "batch", body={"BatchItemRequest": items}, request_id=key
+                )
         except SyncError as exc:
             return {item["bId"]: exc for item in items}
         out = {}

@@ -13,6 +13,7 @@ import logging
 import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlencode
 
 import urllib3
 from xero_python.accounting import AccountingApi
@@ -28,6 +29,7 @@ from xero_python.exceptions import (
 
 from ... import const
 from ...exceptions import AUTH, GONE, RETRY, USER, SyncError
+from ..base import oauth_operation
 from ..i18n import _
 
 _logger = logging.getLogger(__name__)
@@ -101,7 +103,55 @@ class XeroClientMixin:
         )
         client.rest_client.pool_manager.connection_pool_kw["retries"] = NO_RETRY
         client.rest_client.pool_manager.clear()
+        self._log_requests(client.rest_client, token)
         return client
+
+    def _log_requests(self, rest, token):
+        """Wrap the SDK's urllib3 ``RESTClientObject.request`` of this client (the instance
+        only): each HTTP attempt goes to the adapter's HTTP log (secrets redacted there)."""
+        send = rest.request
+        secrets = tuple(s for s in (token, self.settings.client_secret) if s)
+
+        def request(method, url, *args, **kwargs):
+            started = time.monotonic()
+            response = error = None
+            try:
+                response = send(method, url, *args, **kwargs)
+                return response
+            except ApiException as exc:
+                response = error = exc
+                raise
+            except Exception as exc:
+                error = exc
+                raise
+            finally:
+                self._log_xero_call(method, url, kwargs, started, response, error, secrets)
+
+        rest.request = request
+
+    def _log_xero_call(self, method, url, kwargs, started, response, error, secrets):
+        try:
+            headers = kwargs.get("headers") or {}
+            answer = getattr(response, "urllib3_response", response)  # the SDK's or urllib3's
+            answer_headers = getattr(answer, "headers", None) or {}
+            body = getattr(response, "body", None) if error is not None else None
+            body = body if body is not None else getattr(response, "data", None)
+            if kwargs.get("query_params"):
+                url += "?" + urlencode(kwargs["query_params"])
+            self.log_http(
+                method,
+                url,
+                started,
+                status=getattr(response, "status", 0) or 0,
+                body=body,
+                error=str(getattr(error, "reason", None) or error) if error is not None else None,
+                request_id=headers.get("Idempotency-Key"),
+                provider_ref=answer_headers.get("Xero-Correlation-Id"),
+                operation=oauth_operation(url, kwargs.get("post_params")),
+                secrets=secrets,
+            )
+        except Exception:  # never fail a call because of its log
+            _logger.exception("qbo_xero_sync: a Xero call could not be logged")
 
     def _api(self, force_refresh=False):
         if self._client is None or force_refresh:
@@ -124,7 +174,8 @@ class XeroClientMixin:
         for attempt in (1, 2):
             api = self._api(force_refresh=attempt == 2)
             try:
-                result = getattr(api, method)(tenant, *args, **kwargs)
+                with self.operation(method.replace("_", " ")):
+                    result = getattr(api, method)(tenant, *args, **kwargs)
                 self._note_limits(self._api_client_obj.last_response)
                 return result
             except HTTPStatusException as exc:
