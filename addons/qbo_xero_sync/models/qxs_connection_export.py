@@ -6,7 +6,7 @@ class QxsConnection(models.Model):
     dated up to it were posted before and are not sent unless exported), the button that
     opens the export wizard pre-filled, and the progress of the running (or last) run."""
 
-    _inherit = "qxs.connection"
+    _inherit = "qxs.connection"  # pylint: disable=consider-merging-classes-inherited
 
     history_cutoff_date = fields.Date(
         string="History cut-off",

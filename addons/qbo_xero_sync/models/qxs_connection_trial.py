@@ -6,7 +6,7 @@ class QxsConnection(models.Model):
     without writing anything to the provider. While it is on, the send cron holds the
     connection's pushes and voids (qxs.sync.record._lock_group); reads and polls go on."""
 
-    _inherit = "qxs.connection"
+    _inherit = "qxs.connection"  # pylint: disable=consider-merging-classes-inherited
 
     trial_mode = fields.Boolean(
         string="Trial mode: nothing is written to QuickBooks / Xero",

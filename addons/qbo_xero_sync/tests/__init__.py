@@ -6,6 +6,7 @@ from . import (
     test_dashboard,
     test_engine_defects,
     test_export_history,
+    test_golive_tour,
     test_http,
     test_mapping_tour,
     test_mapping_wizard,
