@@ -27,7 +27,9 @@ class QxsSyncLog(models.Model):
     )
     # The connection's name for everyone who reads the history (auditors and billing users
     # have no access to the connections themselves).
-    connection_name = fields.Char(string="Connection name", related="connection_id.name", store=True)
+    connection_name = fields.Char(
+        string="Connection name", related="connection_id.name", store=True
+    )
     company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
     provider = fields.Selection(related="connection_id.provider", store=True)
     operation = fields.Char(index=True, readonly=True)

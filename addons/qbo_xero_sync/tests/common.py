@@ -7,7 +7,8 @@ this process on a free port and spoken to over real HTTP by the real SDKs.
 
 import contextlib
 
-from odoo import fields
+from odoo import Command, fields
+from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -105,6 +106,18 @@ class QxsCase(AccountTestInvoicingCommon):
             payment_journal=cls.company_data["default_journal_bank"]
             if company == cls.env.company
             else False,
+        )
+
+    @classmethod
+    def company_user(cls, login, groups):
+        """An internal user of the test company with ``groups`` (comma-separated xml ids)."""
+        company = cls.env.company
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups="base.group_user," + groups,
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
         )
 
     def setUp(self):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import QxsCase, XeroMixin
 
@@ -33,17 +33,7 @@ class DashboardChecks:
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company = cls.env.company
-
-        def user(login, groups):
-            return new_test_user(
-                cls.env,
-                login=login,
-                groups="base.group_user," + groups,
-                company_id=company.id,
-                company_ids=[Command.set(company.ids)],
-            )
-
+        user = cls.company_user
         cls.accountant = user(
             f"qxs_dash_accountant_{cls.provider}", "account.group_account_manager"
         )
@@ -55,7 +45,7 @@ class DashboardChecks:
                 "name": "Tax the provider lacks",
                 "amount": 8.25,
                 "type_tax_use": "sale",
-                "company_id": company.id,
+                "company_id": cls.env.company.id,
                 "qxs_tax_code": "NOSUCHCODE",
             }
         )

@@ -9,7 +9,7 @@ import requests
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from .common import QxsCase, XeroMixin, lost_commit
 
@@ -25,16 +25,9 @@ class ExportHistoryChecks:
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company = cls.env.company
 
         def user(login, groups):
-            return new_test_user(
-                cls.env,
-                login=f"{login}_{cls.provider}",
-                groups="base.group_user," + groups,
-                company_id=company.id,
-                company_ids=[Command.set(company.ids)],
-            )
+            return cls.company_user(f"{login}_{cls.provider}", groups)
 
         cls.billing = user("qxs_export_billing", "account.group_account_invoice")
         cls.bookkeeper = user("qxs_export_bookkeeper", "account.group_account_user")

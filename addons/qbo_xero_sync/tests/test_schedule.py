@@ -1,9 +1,8 @@
 """Issue 15, item 5: the crons' schedule set in Settings, and "Sync now" refused while an
 automatic run holds its cron's row lock (as Odoo's cron runner does while a job runs)."""
 
-from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import QxsCase
 
@@ -16,16 +15,7 @@ class TestSchedule(QxsCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company = cls.env.company
-
-        def user(login, groups):
-            return new_test_user(
-                cls.env,
-                login=login,
-                groups="base.group_user," + groups,
-                company_id=company.id,
-                company_ids=[Command.set(company.ids)],
-            )
+        user = cls.company_user
 
         cls.settings_admin = user(
             "qxs_sched_admin", "account.group_account_manager,base.group_system"
