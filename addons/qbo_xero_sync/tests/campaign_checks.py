@@ -422,6 +422,16 @@ class CampaignChecks:
         if self.provider == "qbo":
             memos = {o["Id"] for o in self.emulator.objects("CreditMemo")}
             gone = {b for _a, b in links if b[0] == "out_refund" and b[1] not in memos}
+            # An invoice voided remotely to which QuickBooks had applied credits on its own
+            # (auto-apply when it was created): the emulator keeps that application on the
+            # voided invoice (what QuickBooks does with it on a void is not modelled), so the
+            # credit memos it consumed go out with it.
+            gone |= {
+                rid
+                for k in keys + left_out
+                if self.move_of(k).state == "cancel"
+                for rid in remote_ids[k]
+            }
         changed = True
         while changed:
             out_ids = {rid for k in left_out for rid in remote_ids[k]} | gone
