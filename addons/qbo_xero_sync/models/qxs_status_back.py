@@ -213,11 +213,19 @@ class QxsStatusBack(models.AbstractModel):
             ]
         )
         # Tried without a known answer: the provider may hold that cash on the document.
-        recs |= self.env["qxs.send.attempt"]._unanswered_payments_of(self.connection_id, move)
+        unanswered = self.env["qxs.send.attempt"]._unanswered_payments_of(self.connection_id, move)
+        recs |= unanswered
         cash = recs.filtered(
             lambda r: (r.payment_values or {}).get("kind") in const.CASH_PAYMENT_KINDS
         )
-        waiting = any(r.state == "pending" and r.action in ("push", "void") for r in cash)
+        # Only a payment the provider may have (sent, or tried) is waited for: one never sent
+        # may itself wait for another document (in error), and would be waited for for ever.
+        waiting = any(
+            r.state == "pending"
+            and r.action in ("push", "void")
+            and (r.remote_id or r in unanswered)
+            for r in cash
+        )
         listed = set(remote.payment_ids) if remote.payment_ids is not None else None
         voided = set(remote.voided_payment_ids or ())
         exported = 0.0

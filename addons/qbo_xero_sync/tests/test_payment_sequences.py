@@ -36,6 +36,28 @@ class PaymentSequencesMixin(PaymentsMixin):
         self.assertAlmostEqual(self.remote_open(move), move.amount_total - 40.0, 2)
         self.assertAlmostEqual(move.amount_residual, move.amount_total - 40.0, 2)
 
+    def check_read_while_a_payment_waits_for_a_document_in_error(self):
+        """One payment of two invoices, the second in error (a tax without tax code): the
+        payment waits for it. A read of the first (a webhook) applies at once: a payment the
+        provider cannot have (never sent nor tried) is not waited for. Before the fix, the read
+        waited for the payment, which waited for the document in error: it never settled
+        (campaign seed 20261130: never_settles)."""
+        first = self.invoice(amounts=(100.0,))
+        unmapped = self.tax_sale.copy({"name": "Sales tax (unmapped)", "qxs_tax_code": False})
+        second = self.invoice(amounts=(50.0,), taxes=unmapped)
+        self.sync()
+        self.assertEqual(self.record(second).state, "error")
+        doc = self.record(first)
+        payment = self.pay(first + second, user=self.billing_user)
+        self.settle()
+        rec = self.payment_record(payment)
+        self.assertEqual((rec.state, rec.action), ("pending", "push"))
+        self.assertIn(second.name, rec.last_error)
+        self.env["qxs.sync.record"]._enqueue_pull(self.connection, [(doc._kind(), doc.remote_id)])
+        self.settle()
+        self.assertEqual(doc.state, "synced", doc.last_error)
+        self.assertAlmostEqual(self.remote_open(first), first.amount_total, 2)
+
     def applied_credit(self):
         """An invoice of 100 and a credit note of 30 applied to it in Odoo, all sent."""
         move = self.invoice(amounts=(100.0,))
@@ -238,6 +260,9 @@ class TestPaymentSequencesQbo(PaymentSequencesMixin, QxsCase):
     def test_credit_applied_to_an_invoice_deleted_remotely(self):
         self.check_credit_applied_to_an_invoice_deleted_remotely()
 
+    def test_read_while_a_payment_waits_for_a_document_in_error(self):
+        self.check_read_while_a_payment_waits_for_a_document_in_error()
+
     def test_payment_changed_is_not_deleted_remotely(self):
         self.check_payment_changed_is_not_deleted_remotely()
 
@@ -335,6 +360,9 @@ class TestPaymentSequencesXero(PaymentSequencesMixin, XeroMixin, QxsCase):
 
     def test_credit_applied_to_an_invoice_deleted_remotely(self):
         self.check_credit_applied_to_an_invoice_deleted_remotely()
+
+    def test_read_while_a_payment_waits_for_a_document_in_error(self):
+        self.check_read_while_a_payment_waits_for_a_document_in_error()
 
     def test_payment_changed_is_not_deleted_remotely(self):
         self.check_payment_changed_is_not_deleted_remotely()
