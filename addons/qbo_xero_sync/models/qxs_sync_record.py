@@ -4,7 +4,7 @@ import logging
 from odoo import _, api, fields, models
 
 from .. import const
-from ..adapters import Job, Outcome, document_kind
+from ..adapters import Outcome, document_kind
 from ..exceptions import SyncError
 
 _logger = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ class QxsSyncRecord(models.Model):
     """
 
     _name = "qxs.sync.record"
-    _inherit = ["qxs.sync.outcome", "qxs.status.back"]
+    _inherit = ["qxs.sync.outcome", "qxs.status.back", "qxs.sync.jobs"]
     _description = "Accounting sync record"
     _order = "id desc"
     _rec_name = "display_name"
@@ -390,94 +390,6 @@ class QxsSyncRecord(models.Model):
             ("payment", "void"): lambda adapter, jobs: adapter.void_payments(jobs),
             ("customer", "push"): lambda adapter, jobs: adapter.push_customers(jobs),
         }
-
-    def _jobs(self, strict=True):
-        """(list of Job, {record id: SyncError}): what the adapter is given for these records,
-        in their order. ``strict``: a mapping the provider would refuse (a product without a
-        revenue code...) refuses the record before any call; voids and reads only need the
-        document's number and customer."""
-        Binding = self.env["qxs.binding"]
-        jobs, refused = [], {}
-        tried = self.env["qxs.send.attempt"]._marked(self)
-        for rec in self:
-            try:
-                values = rec._job_values(strict)
-            except SyncError as exc:
-                refused[rec.id] = exc
-                continue
-            partner = (values or {}).get("partner") or {}
-            customer_id = None
-            if partner.get("id"):
-                customer_id = Binding._known(rec.connection_id, "customer", [partner["id"]]).get(
-                    partner["id"]
-                )
-            jobs.append(
-                Job(
-                    key=rec.id,
-                    kind=rec._kind(),
-                    values=values,
-                    remote_id=rec.remote_id or None,
-                    sync_token=rec.sync_token or None,
-                    remote_number=rec.remote_number or None,
-                    generation=rec.generation,
-                    customer_id=customer_id,
-                    maybe_sent=not rec.remote_id
-                    and (rec.id in tried or bool(rec.last_attempt_date)),
-                )
-            )
-        if self[:1].purpose == "payment":
-            # Payments without remote id may be looked up by number (a create or a void);
-            # only the payment adapters read others_ids, so documents skip the query.
-            held = self._remote_ids_held_elsewhere([job for job in jobs if not job.remote_id])
-            jobs = [
-                dataclasses.replace(job, others_ids=held) if not job.remote_id else job
-                for job in jobs
-            ]
-        return jobs, refused
-
-    def _remote_ids_held_elsewhere(self, jobs):
-        """The remote ids that other records of this connection and purpose hold under the
-        numbers of ``jobs``: a look-up by number must never take (nor remove) them as the jobs'
-        own copies (Odoo may give a new payment the number of a cancelled one)."""
-        numbers = {(job.values or {}).get("number") for job in jobs} - {None, ""}
-        if not numbers:
-            return frozenset()
-        others = self.sudo().search(
-            [
-                ("connection_id", "=", self.connection_id.id),
-                ("purpose", "=", self[:1].purpose),
-                ("id", "not in", self.ids),
-                ("remote_id", "!=", False),
-                ("remote_number", "in", sorted(numbers)),
-            ]
-        )
-        return frozenset(
-            rid for rec in others for rid in rec.remote_id.split(const.XERO_REMOTE_ID_SEP) if rid
-        )
-
-    def _job_values(self, strict=True):
-        """The plain values of this record's Odoo document or payment. Extended by other
-        modules."""
-        self.ensure_one()
-        if self.purpose == "customer":
-            partner = self._target()
-            if not partner.exists():
-                raise SyncError(_("The customer no longer exists in Odoo."))
-            return {"partner": partner._qxs_customer_values()}
-        if self.purpose == "payment":
-            if not self.payment_move_id:
-                values = dict(self.payment_values or {})
-            else:
-                values = self.payment_move_id._qxs_payment_values(self.connection_id, strict)
-            if self.action == "void" and (self.payment_values or {}).get("kind"):
-                # A void removes what was sent: a refund unreconciled is no refund any more.
-                values["kind"] = self.payment_values["kind"]
-            return values
-        if self.action == "void" or (self.action == "push" and self.remote_id):
-            # Voided or updated once its payments being removed are gone (Xero refuses to edit
-            # a document with a payment; no provider voids one).
-            self.move_id._qxs_check_payments_removed(self.connection_id)
-        return self.move_id._qxs_document_values(self.connection_id, strict=strict)
 
     def _provider_label(self):
         return dict(const.PROVIDERS)[self.connection_id.provider]
