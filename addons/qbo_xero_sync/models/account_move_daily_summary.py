@@ -60,3 +60,22 @@ class AccountMove(models.Model):
                 carried, _("Cancelled: left the daily summary %(summary)s.")
             )
         return super(AccountMove, self - carried)._qxs_enqueue_void()
+
+    def _qxs_enqueue_payments(self):
+        """The payments of summarized invoices changed: the deposits of their summaries follow
+        (channels that send one deposit per day)."""
+        res = super()._qxs_enqueue_payments()
+        if self.env.context.get("qxs_from_remote"):
+            return res
+        Record = self.env["qxs.sync.record"].sudo()
+        docs = self.env["account.move"]
+        for move in self:
+            if move.move_type == "out_invoice":
+                docs |= move  # its payments changed (reconciled or unreconciled)
+            elif move.state == "posted":
+                docs |= self.browse([doc.id for doc, _amount in move._qxs_allocated_documents()])
+            # What it paid before (an unreconciled or cancelled payment pays nothing now).
+            docs |= Record.search([("payment_move_id", "=", move.id)]).allocation_move_ids
+        summaries = docs.sudo().qxs_sync_record_ids.summary_id
+        summaries.filtered(lambda s: s.kind == "invoice")._queue_deposit()
+        return res

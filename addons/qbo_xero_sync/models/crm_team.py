@@ -30,8 +30,9 @@ class CrmTeam(models.Model):
         default="keep",
         required=True,
         help="Keep in Odoo: the payments of the documents a daily summary carries are not "
-        "sent (marked Skipped with the reason). One deposit per day: the day's cash received "
-        "for those documents is sent as one payment of the day's summary invoice.",
+        "sent (marked Skipped with the reason). One deposit per day: the cash received for "
+        "the invoices of a day's summary is sent as one payment of that summary invoice, "
+        "updated when it changes.",
     )
 
     def _qxs_sync_type_fields(self):

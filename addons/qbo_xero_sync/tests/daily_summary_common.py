@@ -182,6 +182,21 @@ class DailySummaryMixin(PaymentsMixin):
                 {"connection_id": self.connection.id}
             )
 
+    def test_billing_user_and_auditor_see_the_summary_of_their_invoice(self):
+        move = self.doc(self.shop, amounts=(44.0,))
+        self.sync()
+        auditor = self.company_user(
+            f"summary_auditor_{self.provider}", "account.group_account_readonly"
+        )
+        for user in (self.billing_user, auditor):
+            seen = move.with_user(user)
+            seen.invalidate_recordset()
+            self.assertEqual(seen.qxs_daily_summary_id.name, self.summaries(self.shop).name)
+            self.assertEqual(seen.qxs_sync_state, "synced")
+            self.assertEqual(seen.qxs_daily_summary_id.amount_total, move.amount_total)
+            with self.assertRaises(AccessError):
+                seen.qxs_daily_summary_id.with_user(user).action_send_again()
+
     def test_payments_of_summarized_invoices_are_kept_in_odoo(self):
         move = self.doc(self.shop, amounts=(60.0,))
         self.sync()
@@ -210,3 +225,64 @@ class DailySummaryMixin(PaymentsMixin):
         self.assertEqual(len(totals), 2)
         self.assertAlmostEqual(totals[0], move.amount_total, 2)
         self.assertAlmostEqual(totals[1], other.amount_total, 2)
+
+    # ------------------------------------------------------------------ one deposit per day
+    def deposit_mode(self):
+        self.shop.qxs_summary_payment_mode = "deposit"
+        self.bank.qxs_deposit_account = self.deposit_account
+
+    def settle(self, rounds=4):
+        """Run the cron until nothing is due (a summary waiting for its deposit to be removed
+        is due again once it is)."""
+        for _n in range(rounds):
+            self.make_due()
+            self.sync()
+
+    def test_one_deposit_per_day_carries_the_cash_of_the_summarized_invoices(self):
+        self.deposit_mode()
+        first = self.doc(self.shop, amounts=(100.0,))
+        second = self.doc(self.shop, amounts=(40.0,))
+        self.sync()
+        [summary] = self.summaries(self.shop)
+        pay_first = self.pay(first, user=self.billing_user)
+        pay_second = self.pay(second, amount=20.0, user=self.billing_user)
+        for payment in pay_first + pay_second:
+            rec = self.env["qxs.sync.record"]._record_of(
+                self.connection, payment.move_id, "payment"
+            )
+            self.assertEqual(rec.state, "skipped")
+            self.assertIn("deposit", rec.skip_reason)
+        self.settle()
+        dep = summary._deposit_record()
+        self.assertEqual(dep.state, "synced", dep.last_error)
+        cash = first.amount_total + 20.0
+        self.assertAlmostEqual(summary.deposit_amount, cash, 2)
+        [remote] = self.live_payments()
+        self.assertAlmostEqual(self.payment_amount(remote), cash, 2)
+        self.assertEqual(self.paid_document(remote), self.summary_rec(summary).remote_id)
+        # More cash the same day: the one deposit is sent again with the new amount.
+        self.pay(second, user=self.billing_user)
+        self.settle()
+        [remote] = self.live_payments()
+        self.assertAlmostEqual(
+            self.payment_amount(remote), first.amount_total + second.amount_total, 2
+        )
+        # A late invoice: the summary is updated (Xero: its deposit removed first, then sent
+        # again), still one deposit of the day's cash.
+        late = self.doc(self.shop, amounts=(12.0,))
+        self.settle()
+        rec = self.summary_rec(summary)
+        self.assertEqual(rec.state, "synced", rec.last_error)
+        [remote_doc] = [d for d in self.remote_docs("invoice") if not self.voided(d)]
+        total = first.amount_total + second.amount_total + late.amount_total
+        self.assertAlmostEqual(self.remote_total(remote_doc), total, 2)
+        [remote] = self.live_payments()
+        self.assertAlmostEqual(
+            self.payment_amount(remote), first.amount_total + second.amount_total, 2
+        )
+        self.assertEqual(summary._deposit_record().state, "synced")
+        # A payment unreconciled in Odoo: the deposit follows.
+        self.unreconcile(pay_first)
+        self.settle()
+        [remote] = self.live_payments()
+        self.assertAlmostEqual(self.payment_amount(remote), second.amount_total, 2)

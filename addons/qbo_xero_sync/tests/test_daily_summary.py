@@ -33,6 +33,20 @@ class TestQboDailySummary(DailySummaryMixin, QxsCase):
     def remote_payments(self):
         return self.emulator.objects("Payment")
 
+    deposit_account = ""  # Undeposited Funds
+
+    def live_payments(self):
+        return [p for p in self.emulator.objects("Payment") if float(p.get("TotalAmt") or 0)]
+
+    @staticmethod
+    def payment_amount(payment):
+        return float(payment["TotalAmt"])
+
+    @staticmethod
+    def paid_document(payment):
+        [line] = payment["Line"]
+        return line["LinkedTxn"][0]["TxnId"]
+
 
 @tagged("post_install", "-at_install")
 class TestXeroDailySummary(DailySummaryMixin, XeroMixin, QxsCase):
@@ -64,3 +78,16 @@ class TestXeroDailySummary(DailySummaryMixin, XeroMixin, QxsCase):
 
     def remote_payments(self):
         return self.emulator.objects("Payments")
+
+    deposit_account = "090"  # the seeded bank account
+
+    def live_payments(self):
+        return [p for p in self.emulator.objects("Payments") if p["Status"] != "DELETED"]
+
+    @staticmethod
+    def payment_amount(payment):
+        return float(payment["Amount"])
+
+    @staticmethod
+    def paid_document(payment):
+        return payment["Invoice"]["InvoiceID"]
