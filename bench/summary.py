@@ -52,7 +52,9 @@ class SummaryBench(Bench):
 
     def sent(self, emulator, moves, teams, dates):
         before = emulator.counts()
+        start = time.perf_counter()
         self.post(moves, teams, dates)
+        self.post_seconds = time.perf_counter() - start
         drain = self.drain(emulator)
         calls, total = self.calls_since(emulator, before)
         return drain, calls, total
@@ -91,6 +93,7 @@ class SummaryBench(Bench):
                 "synced": len(synced),
                 "calls": total,
                 "calls_per_document": round(total / len(moves), 3),
+                "post_seconds": round(self.post_seconds, 2),
                 "seconds": round(drain["seconds"], 2),
             }
             log(f"{provider}: individual: {total} calls for {len(moves)} documents")
@@ -98,7 +101,6 @@ class SummaryBench(Bench):
             # 2. summary mode -----------------------------------------------------------------
             emulator.clock.advance(60)
             moves, _lines = self.make_invoices(self.company, args.invoices)
-            start = time.perf_counter()
             drain, calls, total = self.sent(emulator, moves, teams, dates)
             summaries = env["qxs.daily.summary"].search(
                 [("connection_id", "=", conn.id), ("team_id", "in", teams.ids)]
@@ -109,7 +111,8 @@ class SummaryBench(Bench):
                 "calls": total,
                 "calls_by_endpoint": calls,
                 "calls_per_document": round(total / len(moves), 3),
-                "seconds": round(time.perf_counter() - start, 2),
+                "post_seconds": round(self.post_seconds, 2),
+                "seconds": round(drain["seconds"], 2),
                 **self.check_summaries(summaries, len(moves)),
             }
             log(f"{provider}: summary: {total} calls for {len(moves)} documents")
@@ -140,7 +143,11 @@ class SummaryBench(Bench):
             for s, rec in zip(summaries, recs, strict=True)
             if rec.state == "synced" and abs(rec.remote_total - s.amount_total) < 0.005
         )
+        gaps = [
+            abs(rec.remote_total - s.amount_total) for s, rec in zip(summaries, recs, strict=True)
+        ]
         return {
+            "largest_total_difference": round(max(gaps, default=0.0), 2),
             "summaries_synced": sum(1 for rec in recs if rec.state == "synced"),
             "summaries_total_equal": equal,
             "documents_carried": sum(s.move_count for s in summaries),
@@ -162,6 +169,14 @@ def markdown(results):
         lambda r: f"{r['individual']['calls']} ({r['individual']['calls_per_document']})",
     )
     row(
+        "Posting the invoices together, s: individual / summary",
+        lambda r: f"{r['individual']['post_seconds']} / {r['summary']['post_seconds']}",
+    )
+    row(
+        "Sending (queue drained), s: individual / summary",
+        lambda r: f"{r['individual']['seconds']} / {r['summary']['seconds']}",
+    )
+    row(
         "Summary: documents / summaries",
         lambda r: f"{r['summary']['documents']} / {r['summary']['summaries']}",
     )
@@ -172,6 +187,10 @@ def markdown(results):
     row(
         "Summary: synced / total equal to the documents'",
         lambda r: f"{r['summary']['summaries_synced']} / {r['summary']['summaries_total_equal']}",
+    )
+    row(
+        "Summary: largest difference remote / Odoo total",
+        lambda r: f"{r['summary']['largest_total_difference']:.2f}",
     )
     row(
         "Late documents: API calls (per document)",

@@ -167,9 +167,10 @@ class QxsDailySummary(models.Model):
         return not (rec.remote_id and rec.remote_status not in ("voided", "deleted"))
 
     @api.model
-    def _carry(self, connection, move):
+    def _carry(self, connection, move, queue=True):
         """Put ``move`` in its day's summary (its own sync record skipped with the reason and
-        linked to it) and queue the summary; return the move's sync record."""
+        linked to it) and queue the summary (``queue`` False: the caller queues the summaries
+        of a batch once); return the move's sync record."""
         Record = self.env["qxs.sync.record"].sudo()
         summary = self._summary_of(connection, move)
         rec = Record._record_of(connection, move)
@@ -196,7 +197,10 @@ class QxsDailySummary(models.Model):
                     **vals,
                 }
             )
-        (summary | previous)._queue()
+        if previous and previous != summary:
+            previous._queue()
+        if queue:
+            summary._queue()
         return rec
 
     def _release(self, moves, reason):
