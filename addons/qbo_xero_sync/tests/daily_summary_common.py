@@ -104,6 +104,32 @@ class DailySummaryMixin(PaymentsMixin):
             self.assertEqual(move.qxs_remote_number, rec.summary_id.name)
         self.assertEqual(self.record(inv3).summary_id, pos_inv)
         self.assertTrue(self.summary_rec(shop_inv).remote_id)
+        # A customer per channel, created on demand.
+        self.assertEqual(self.shop.qxs_summary_partner_id.name, "Web shop (daily sales)")
+        self.assertEqual(shop_inv.partner_id, self.shop.qxs_summary_partner_id)
+        self.assertNotEqual(pos_inv.partner_id, shop_inv.partner_id)
+
+    def test_a_document_the_provider_would_refuse_stops_its_summary_with_the_reason(self):
+        self.product_b.qxs_revenue_code = False
+        self.connection.sudo().default_revenue_code = False
+        good = self.doc(self.shop, amounts=(), products=self.product_a)
+        bad = self.doc(self.shop, amounts=(), products=self.product_b)
+        self.sync()
+        [summary] = self.summaries(self.shop)
+        rec = self.summary_rec(summary)
+        self.assertEqual(rec.state, "error")
+        self.assertIn(bad.name, rec.last_error)
+        self.assertIn("revenue code", rec.last_error)
+        self.assertNotIn(good.name, rec.last_error)
+        self.assertEqual((good.qxs_sync_state, bad.qxs_sync_state), ("error", "error"))
+        self.assertEqual(self.remote_docs("invoice"), [])
+        # Fixed, then sent again from the invoice (the billing user's "send it again").
+        self.product_b.qxs_revenue_code = self.revenue_code_b
+        bad.with_user(self.billing_user).action_qxs_retry()
+        self.assertEqual(self.summary_rec(summary).state, "pending")
+        self.sync()
+        self.assertEqual(self.summary_rec(summary).state, "synced")
+        self.assertEqual(len(self.remote_docs("invoice")), 1)
 
     def test_rounding_difference_is_shown_on_the_summary(self):
         """Each document's tax is rounded in Odoo; a provider that computes the tax on the
