@@ -35,6 +35,29 @@ class AccountMove(models.Model):
             move.qxs_total_mismatch_note = False
         return res
 
+    def _search_qxs_sync_state(self, operator, value):
+        """A carried document is searched by its summary's state, as it is shown."""
+        if operator not in ("=", "!=", "in", "not in"):
+            return super()._search_qxs_sync_state(operator, value)
+        values = [value] if isinstance(value, str) else list(value)
+        Record = self.env["qxs.sync.record"].sudo()
+        summary_ids = Record.search([("purpose", "=", "summary"), ("state", "in", values)]).mapped(
+            "res_id"
+        )
+        carried = [("purpose", "=", "document"), ("summary_id", "!=", False)]
+        domain = [
+            "|",
+            "&",
+            ("qxs_sync_record_ids", "not any", carried),
+            *super()._search_qxs_sync_state("in", values),
+            (
+                "qxs_sync_record_ids",
+                "any",
+                [("purpose", "=", "document"), ("summary_id", "in", summary_ids)],
+            ),
+        ]
+        return domain if operator in ("=", "in") else ["!", *domain]
+
     def button_draft(self):
         carried = self.filtered(
             lambda m: m.state == "posted" and m._qxs_document_record().summary_id

@@ -104,6 +104,16 @@ class DailySummaryMixin(PaymentsMixin):
             self.assertEqual(move.qxs_remote_number, rec.summary_id.name)
         self.assertEqual(self.record(inv3).summary_id, pos_inv)
         self.assertTrue(self.summary_rec(shop_inv).remote_id)
+        # Searched as they are shown: by their summary's state.
+        docs = inv1 + inv2 + inv3 + note
+        Move = self.env["account.move"]
+        self.assertEqual(
+            Move.search([("id", "in", docs.ids), ("qxs_sync_state", "=", "synced")]), docs
+        )
+        self.assertFalse(Move.search([("id", "in", docs.ids), ("qxs_sync_state", "=", "skipped")]))
+        self.assertEqual(
+            Move.search([("id", "in", docs.ids), ("qxs_sync_state", "!=", "skipped")]), docs
+        )
         # A customer per channel, created on demand.
         self.assertEqual(self.shop.qxs_summary_partner_id.name, "Web shop (daily sales)")
         self.assertEqual(shop_inv.partner_id, self.shop.qxs_summary_partner_id)
