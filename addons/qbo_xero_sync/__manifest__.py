@@ -3,7 +3,7 @@
     "name": "QuickBooks Online & Xero Sync",
     "summary": "Send posted customer invoices and credit notes to QuickBooks Online or Xero, "
     "and bring their paid, voided and deleted statuses back",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Accounting/Accounting",
     "author": "qbo_xero_sync contributors",
     "website": "https://github.com/qbo-xero-sync/qbo_xero_sync",
@@ -47,6 +47,9 @@
         "views/qxs_sync_log_views.xml",
         "views/qxs_connection_alert_views.xml",
         "views/account_move_sync_log_views.xml",
+        "security/qxs_daily_summary_security.xml",
+        "views/qxs_daily_summary_views.xml",
+        "views/qxs_summary_wizard_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["qbo_xero_sync/static/tests/tours/*.js"],

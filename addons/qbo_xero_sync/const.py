@@ -265,3 +265,18 @@ SYNC_LOG_EXCERPT_MAX = 1000  # characters of an answer kept in a log row
 SYNC_LOG_ENDPOINT_MAX = 500  # characters of an endpoint (path and query) kept
 SYNC_LOG_RETENTION_DAYS = 30  # default of a connection's log retention
 SYNC_LOG_STATES = [("ok", "Success"), ("error", "Failed")]
+# Daily summary (issue 16)
+# A sales channel's invoices and credit notes: each sent, none sent, or one summary invoice and
+# one summary credit note per channel and day (the COGS addon keeps CHANNEL_SYNC_TYPES).
+INVOICE_SYNC_TYPES = CHANNEL_SYNC_TYPES + [("summary", "Daily summary")]
+SUMMARY_PURPOSES = [("summary", "Daily summary"), ("summary_deposit", "Daily summary deposit")]
+SUMMARY_KINDS = [("invoice", "Invoice"), ("credit_note", "Credit note")]
+# The number of a summary: prefix + channel id + "-" + YYYYMMDD (+ "-" + currency when not the
+# company's), at most QBO_DOCNUMBER_MAX characters.
+SUMMARY_NUMBER_PREFIXES = {"invoice": "DS", "credit_note": "DC"}
+SUMMARY_MEMO_MAX = 1000
+# What becomes of the payments of the documents a summary carries: kept in Odoo, or the cash
+# received for a day's invoices as one payment (a deposit) of the day's summary invoice.
+SUMMARY_PAYMENT_MODES = [("keep", "Keep in Odoo"), ("deposit", "One deposit per day")]
+SUMMARY_DEPOSIT_PREFIX = "DP"  # the deposit's number: the summary's, with this prefix
+SUMMARY_WIZARD_ACTIONS = [("export", "Re-export"), ("void", "Void")]

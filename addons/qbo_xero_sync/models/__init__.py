@@ -33,3 +33,7 @@ from . import qxs_connection_dashboard, qxs_connection_org_change
 from . import res_config_settings_schedule
 from . import qxs_export_run, qxs_sync_record_export, qxs_connection_export
 from . import qxs_connection_alerts, qxs_sync_log, account_move_sync_log
+
+# Daily summaries per sales channel (issue 16).
+from . import qxs_daily_summary, qxs_daily_summary_record, account_move_daily_summary
+from . import qxs_daily_summary_deposit

@@ -102,13 +102,20 @@ class AccountMove(models.Model):
 
     def _qxs_enqueue_documents(self):
         """Record that posted customer invoices and credit notes must be sent (no network)."""
+        Summary = self.env["qxs.daily.summary"]
+        summaries = Summary
         for move in self.filtered(lambda m: m.move_type in SYNCED_TYPES):
             connection = self.env["qxs.connection"].sudo()._for_company(move.company_id)
             if not connection:
                 continue
-            self.env["qxs.sync.record"]._enqueue(
-                connection, move, skip_reason=move._qxs_skip_reason()
-            )
+            skip_reason = move._qxs_skip_reason()
+            if not skip_reason and Summary._carries(connection, move):
+                # A channel in daily summary mode: the day's summary carries it; the summaries
+                # of a batch posted together are queued once.
+                summaries |= Summary._carry(connection, move, queue=False).summary_id
+                continue
+            self.env["qxs.sync.record"]._enqueue(connection, move, skip_reason=skip_reason)
+        summaries._queue()
 
     def _qxs_skip_reason(self, purpose="document"):
         """Why this document must not be sent (None: send it)."""

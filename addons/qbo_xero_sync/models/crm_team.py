@@ -7,12 +7,32 @@ class CrmTeam(models.Model):
     _inherit = "crm.team"
 
     qxs_invoice_sync_type = fields.Selection(
-        const.CHANNEL_SYNC_TYPES,
+        const.INVOICE_SYNC_TYPES,
         string="Invoice sync",
         default="individual",
         required=True,
         help="Individual: each invoice, credit note and their payments are sent. No sync: they "
-        "are marked Skipped with the reason and never sent.",
+        "are marked Skipped with the reason and never sent. Daily summary: the channel's "
+        "invoices (and credit notes) of one day are sent as one summary invoice (and one "
+        "summary credit note) to the channel's summary customer, lines grouped by revenue "
+        "code and tax.",
+    )
+    qxs_summary_partner_id = fields.Many2one(
+        "res.partner",
+        string="Summary customer",
+        copy=False,
+        help="The customer of this channel's daily summaries (created on the first summary "
+        'as "<channel> (daily sales)" when empty).',
+    )
+    qxs_summary_payment_mode = fields.Selection(
+        const.SUMMARY_PAYMENT_MODES,
+        string="Payments of summarized invoices",
+        default="keep",
+        required=True,
+        help="Keep in Odoo: the payments of the documents a daily summary carries are not "
+        "sent (marked Skipped with the reason). One deposit per day: the cash received for "
+        "the invoices of a day's summary is sent as one payment of that summary invoice, "
+        "updated when it changes.",
     )
 
     def _qxs_sync_type_fields(self):
@@ -23,6 +43,20 @@ class CrmTeam(models.Model):
     def _qxs_skip_reason(self, purpose):
         """Why this channel's documents of ``purpose`` must not be sent (None: send them)."""
         field = self._qxs_sync_type_fields().get(purpose)
+        if self and purpose == "payment" and self.qxs_invoice_sync_type == "summary":
+            # The documents are in the day's summary: their own payments have nothing to pay
+            # remotely (the deposit mode sends the day's cash apart, on the summary).
+            if self.qxs_summary_payment_mode == "deposit":
+                return _(
+                    "Sales channel %(team)s sends daily summaries: this payment goes in the "
+                    "day's deposit of the summary invoice.",
+                    team=self.name,
+                )
+            return _(
+                "Sales channel %(team)s sends daily summaries and keeps their payments in "
+                "Odoo (Payments of summarized invoices: Keep in Odoo).",
+                team=self.name,
+            )
         if not self or not field or self[field] != "none":
             return None
         return _(
@@ -30,3 +64,22 @@ class CrmTeam(models.Model):
             team=self.name,
             what=self._fields[field].string,
         )
+
+    def _qxs_summary_partner(self):
+        """The customer of this channel's daily summaries, created on demand (sudo: posting an
+        invoice may create it)."""
+        self.ensure_one()
+        team = self.sudo()
+        if not team.qxs_summary_partner_id:
+            team.qxs_summary_partner_id = (
+                self.env["res.partner"]
+                .sudo()
+                .create(
+                    {
+                        "name": _("%s (daily sales)", team.name),
+                        "is_company": True,
+                        "company_id": team.company_id.id or False,
+                    }
+                )
+            )
+        return team.qxs_summary_partner_id

@@ -3,6 +3,7 @@ from . import (
     test_alerts,
     test_campaign,
     test_customers,
+    test_daily_summary,
     test_dashboard,
     test_engine_defects,
     test_export_history,

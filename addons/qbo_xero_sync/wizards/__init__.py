@@ -9,4 +9,5 @@ from . import (
     qxs_match_remote,
     qxs_match_wizard,
     qxs_org_change_wizard,
+    qxs_summary_wizard,
 )
