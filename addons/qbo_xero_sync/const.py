@@ -265,3 +265,9 @@ SYNC_LOG_EXCERPT_MAX = 1000  # characters of an answer kept in a log row
 SYNC_LOG_ENDPOINT_MAX = 500  # characters of an endpoint (path and query) kept
 SYNC_LOG_RETENTION_DAYS = 30  # default of a connection's log retention
 SYNC_LOG_STATES = [("ok", "Success"), ("error", "Failed")]
+
+# Bulk calls (issue 16)
+XERO_POLL_PAGE_SIZE = 1000  # Invoices / CreditNotes per page of a poll (Xero's largest)
+# Customers found or created ahead of a cron run's documents: the partners of at most this
+# many pending documents of the connection (new customers then go in full batches).
+BULK_CUSTOMER_DOCUMENTS = 1000

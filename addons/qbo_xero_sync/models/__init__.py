@@ -33,3 +33,4 @@ from . import qxs_connection_dashboard, qxs_connection_org_change
 from . import res_config_settings_schedule
 from . import qxs_export_run, qxs_sync_record_export, qxs_connection_export
 from . import qxs_connection_alerts, qxs_sync_log, account_move_sync_log
+from . import qxs_connection_cache

@@ -6,6 +6,8 @@
   that Xero's total equals Odoo's.
 """
 
+import re
+
 from xero_python.accounting import (
     Allocation,
     Allocations,
@@ -27,6 +29,9 @@ from ..i18n import _
 from .client import element_errors
 from .document_options import XeroDocumentOptionsMixin, currency_rate
 
+# An element refused for one of these names an account or tax rate the kept copy may have
+# wrongly (archived, deleted or changed in Xero since it was read).
+REFERENCE_WORDS = re.compile(r"account|tax", re.I)
 # kind -> (AccountingApi method that updates or creates many, body wrapper, answer attribute)
 SEND = {
     "invoice": ("update_or_create_invoices", lambda objs: Invoices(invoices=objs), "invoices"),
@@ -39,8 +44,9 @@ SEND = {
 
 
 class XeroDocumentsMixin(XeroDocumentOptionsMixin):
-    """push_documents and void_documents. A document whose remote id is unknown (its answer
-    may have been lost) is looked up by number first; what the look-up finds is reported in
+    """push_documents and void_documents. A document whose remote id is unknown and that may
+    have been sent (its answer may have been lost) is looked up by number first; a first send
+    creates at once; what the look-up finds is reported in
     the job's Result, never written anywhere."""
 
     # ------------------------------------------------------------------ payloads
@@ -190,6 +196,8 @@ class XeroDocumentsMixin(XeroDocumentOptionsMixin):
         out = {}
         for (job, _obj), element in zip(chunk, elements):
             if element.has_errors or element.validation_errors:
+                if REFERENCE_WORDS.search(element_errors(element)):
+                    self._forget_references()  # an account or tax rate changed in Xero
                 out[job.key] = self._explain(
                     SyncError(_("Xero: %s", element_errors(element)), code=400),
                     remote_ids[job.key],
@@ -218,7 +226,8 @@ class XeroDocumentsMixin(XeroDocumentOptionsMixin):
         return exc
 
     def _link_existing(self, jobs, contacts, remote_ids, results):
-        """Before creating documents, look them up by number: a write applied remotely but lost
+        """Before creating documents that may have been sent already (``job.maybe_sent``: tried
+        before without a known answer), look them up by number: a write applied remotely but lost
         before Odoo committed is linked (same contact, same type: its id goes to
         ``remote_ids``), never created twice nor refused as a duplicate number; another
         contact's document with that number is an error for the user."""
@@ -226,7 +235,10 @@ class XeroDocumentsMixin(XeroDocumentOptionsMixin):
             todo = {
                 job.values["number"].lower(): job
                 for job in jobs
-                if job.kind == kind and not remote_ids[job.key] and job.key not in results
+                if job.kind == kind
+                and job.maybe_sent
+                and not remote_ids[job.key]
+                and job.key not in results
             }
             numbers = [job.values["number"] for job in todo.values()]
             for element in self._by_number(kind, numbers):
