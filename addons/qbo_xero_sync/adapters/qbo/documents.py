@@ -229,8 +229,13 @@ class QboDocumentsMixin(QboDocumentOptionsMixin):
             answer = answers.get(str(job.key))
             if isinstance(answer, SyncError) and answer.code == 5010:
                 answer = self._retry_stale(entity, job, payload)
-            if isinstance(answer, SyncError) and "taxcode" in answer.message.lower():
-                self._forget_tax_codes()  # a tax code changed in QuickBooks since it was read
+            if isinstance(answer, SyncError):
+                # A reference changed in QuickBooks since the kept copy was read.
+                text = answer.message.lower()
+                if "taxcode" in text:
+                    self._forget_tax_codes()
+                if any(word in text for word in ("term", "class", "department", "location")):
+                    self._forget_refs()
             answer = self._memo_applied_error(job, payload, answer)
             answer = self._explain_currency(job, answer)
             outcome.results[job.key] = self._document_result(entity, answer)
