@@ -32,7 +32,7 @@ import random
 import statistics
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import payments as payments_phase  # bench/payments.py (the script's directory is on sys.path)
@@ -377,6 +377,15 @@ class Bench:
 
             # 4. statuses back ------------------------------------------------------------------
             emulator.clock.advance(60)
+            # The poll reads what changed since its last run (a few minutes in real use): the
+            # watermark is set to now, so that the changed documents are the paid ones only.
+            connection = self.env["qxs.connection"].search(
+                [("company_id", "=", self.company.id), ("provider", "=", provider)], limit=1
+            )
+            connection.sudo().last_poll_date = datetime.fromtimestamp(
+                emulator.clock.now(), timezone.utc
+            ).replace(tzinfo=None) - timedelta(seconds=1)
+            self.commit()
             paid_moves = self.env["account.move"].browse(
                 self.rng.sample(moves.ids, min(args.paid, len(moves)))
             )

@@ -128,7 +128,10 @@ class XeroStatusMixin:
                 clock = clock or self._xero_clock()
                 elements = getattr(answer, attr) or []
                 states += [self._state(e, kind) for e in elements]
-                if len(elements) < const.XERO_POLL_PAGE_SIZE:
+                # The answer's pagination says when this was the last page (a full page
+                # without it may have more).
+                pages = getattr(getattr(answer, "pagination", None), "page_count", None)
+                if len(elements) < const.XERO_POLL_PAGE_SIZE or (pages and page >= pages):
                     break
                 page += 1
         return Changes(states=states, watermark=clock - timedelta(minutes=1), limits=self.limits)
