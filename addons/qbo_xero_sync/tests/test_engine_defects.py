@@ -148,7 +148,10 @@ class TestEngineDefects(QxsCase):
 
     def test_retry_of_an_error_waits_no_longer_than_its_time(self):
         """A record waiting for a retry is taken once its time has come (never forgotten)."""
-        move = self.invoice()
+        first = self.invoice()
+        self.sync()  # customer, items and tax codes known: the invoice's batch is the only one
+        self.assertEqual(self.record(first).state, "synced", self.record(first).last_error)
+        move = self.invoice(amounts=(42.0,))
         self.emulator.add_fault("status", status=503, path="/batch")
         self.sync()
         rec = self.record(move)
