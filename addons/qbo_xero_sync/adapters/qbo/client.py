@@ -422,7 +422,8 @@ class QboClientMixin:
     def _prefetch(self, queries):
         """Read ``queries`` ahead, 30 to a batch request (QuickBooks batches take queries):
         the next :meth:`_query` of each text is answered from here, once. A query the batch
-        could not answer is simply sent again on its own (its error shows there)."""
+        refused is sent again on its own (its error shows there); a request that failed as a
+        whole for a passing reason (throttled, 5xx, time-out) raises, as a query would."""
         todo = list(dict.fromkeys(q for q in queries if q not in self._prefetched))
         if len(todo) < 2:
             return  # one query costs one request either way
@@ -432,6 +433,8 @@ class QboClientMixin:
             # No request id: a read must never be answered from QuickBooks' replay of an
             # earlier identical one (it would hide what was created since).
             for bid, answer in self._batch(items, "look-ups", replay=False).items():
+                if isinstance(answer, SyncError) and answer.kind == RETRY:
+                    raise answer
                 if not isinstance(answer, SyncError):
                     self._prefetched[chunk[int(bid[1:])]] = answer.get("QueryResponse", {})
 

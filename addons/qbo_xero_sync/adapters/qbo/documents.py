@@ -137,9 +137,13 @@ class QboDocumentsMixin(QboDocumentOptionsMixin):
         docs = self._refuse_options(docs, outcome)
         if not docs:
             return outcome
-        self._prefetch_lookups(docs)
         try:
+            self._prefetch_lookups(docs)  # a passing failure fails the group, retried later
             return self._push_ready(docs, outcome)
+        except SyncError as exc:
+            for job in docs:
+                outcome.results.setdefault(job.key, exc)
+            return outcome
         finally:
             self._prefetched.clear()  # read ahead for this group only
 
@@ -206,10 +210,7 @@ class QboDocumentsMixin(QboDocumentOptionsMixin):
                 if job.kind == kind and job.maybe_sent and not job.remote_id
             ]
             queries += self._in_queries(entity, "DocNumber", numbers)
-        try:
-            self._prefetch(queries)
-        except SyncError as exc:  # each query is then sent on its own, and fails there
-            _logger.info("qbo_xero_sync: look-ups not read ahead: %s", exc)
+        self._prefetch(queries)
 
     def _send_documents(self, chunk, outcome):
         """One batch of creates and updates ([(job, payload)]); results into ``outcome``."""
