@@ -6,6 +6,7 @@
   that Xero's total equals Odoo's.
 """
 
+import dataclasses
 import re
 
 from xero_python.accounting import (
@@ -179,6 +180,35 @@ class XeroDocumentsMixin(XeroDocumentOptionsMixin):
             for start in range(0, len(ready), const.XERO_BATCH_SIZE):
                 chunk = ready[start : start + const.XERO_BATCH_SIZE]
                 outcome.results.update(self._send_chunk(kind, chunk, remote_ids))
+            self._after_duplicates(kind, ready, contacts, remote_ids, outcome.results)
+
+    def _after_duplicates(self, kind, sent, contacts, remote_ids, results):
+        """A first send refused because the number exists in Xero ("must be unique"): look
+        it up now (it may exist after all): the same contact's document is linked and sent
+        again as an update; another contact's is explained."""
+        dups = [
+            dataclasses.replace(job, maybe_sent=True)
+            for job, _obj in sent
+            if not remote_ids[job.key]
+            and isinstance(results.get(job.key), SyncError)
+            and "must be unique" in results[job.key].message.lower()
+        ]
+        if not dups:
+            return
+        found = {}
+        try:
+            self._link_existing(dups, contacts, remote_ids, found)
+        except SyncError:
+            return  # the refusal stays
+        again = []
+        for job in dups:
+            if job.key in found:
+                results[job.key] = found[job.key]
+            elif remote_ids[job.key]:
+                contact = contacts[job.values["partner"]["id"]]
+                again.append((job, self._document(job.values, remote_ids[job.key], contact)))
+        if again:
+            results.update(self._send_chunk(kind, again, remote_ids))
 
     def _send_chunk(self, kind, chunk, remote_ids):
         """{job key: Result | SyncError} of one batch of documents of one kind."""
