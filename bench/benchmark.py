@@ -32,7 +32,7 @@ import random
 import statistics
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import payments as payments_phase  # bench/payments.py (the script's directory is on sys.path)
@@ -377,6 +377,15 @@ class Bench:
 
             # 4. statuses back ------------------------------------------------------------------
             emulator.clock.advance(60)
+            # The poll reads what changed since its last run (a few minutes in real use): the
+            # watermark is set to now, so that the changed documents are the paid ones only.
+            connection = self.env["qxs.connection"].search(
+                [("company_id", "=", self.company.id), ("provider", "=", provider)], limit=1
+            )
+            connection.sudo().last_poll_date = datetime.fromtimestamp(
+                emulator.clock.now(), timezone.utc
+            ).replace(tzinfo=None) - timedelta(seconds=1)
+            self.commit()
             paid_moves = self.env["account.move"].browse(
                 self.rng.sample(moves.ids, min(args.paid, len(moves)))
             )
@@ -622,7 +631,39 @@ def failed_checks(res):
         (not b["duplicates"], f"burst: {b['duplicates']} duplicates"),
         (b["faults_answered"] == b["faults_injected"], "burst: faults left unanswered"),
     ]
+    checks += goal_checks(res)
     return [message for ok, message in checks if not ok] + payments_phase.failed_checks(res)
+
+
+# Bulk calls (issue 16): API calls per new document on create, with at least 1,000 documents
+# (the floor is one batch per 30 documents for QuickBooks, one POST per 50 for Xero, plus the
+# new customers), and one request per poll of up to 1,000 changed documents.
+CREATE_GOAL = {"QuickBooks Online": 0.04, "Xero": 0.03}
+CREATE_GOAL_MIN_DOCUMENTS = 1000
+POLL_GOAL_MAX_DOCUMENTS = 1000
+
+
+def goal_checks(res):
+    """[(ok, message)] of the call goals of issue 16 that the run's sizes make meaningful."""
+    checks = []
+    goal = CREATE_GOAL.get(res["provider"])
+    c, p = res["create"], res["poll"]
+    if goal is not None and res["invoices"] >= CREATE_GOAL_MIN_DOCUMENTS:
+        checks.append(
+            (
+                c["calls_per_doc"] <= goal,
+                f"create: {c['calls_per_doc']} API calls per document (goal {goal})",
+            )
+        )
+    if 0 < p["paid_remotely"] <= POLL_GOAL_MAX_DOCUMENTS:
+        checks.append(
+            (
+                p["api_calls"] <= 1,
+                f"poll: {p['api_calls']} requests for {p['paid_remotely']} changed documents "
+                "(goal 1)",
+            )
+        )
+    return checks
 
 
 if __name__ == "__main__":

@@ -280,3 +280,9 @@ SUMMARY_MEMO_MAX = 1000
 SUMMARY_PAYMENT_MODES = [("keep", "Keep in Odoo"), ("deposit", "One deposit per day")]
 SUMMARY_DEPOSIT_PREFIX = "DP"  # the deposit's number: the summary's, with this prefix
 SUMMARY_WIZARD_ACTIONS = [("export", "Re-export"), ("void", "Void")]
+
+# Bulk calls (issue 16)
+XERO_POLL_PAGE_SIZE = 1000  # Invoices / CreditNotes per page of a poll (Xero's largest)
+# Customers found or created ahead of a cron run's documents: the partners of at most this
+# many pending documents of the connection (new customers then go in full batches).
+BULK_CUSTOMER_DOCUMENTS = 1000

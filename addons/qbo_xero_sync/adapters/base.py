@@ -218,9 +218,21 @@ class ProviderAdapter:
         # Plain dicts, one per HTTP attempt (see log_http); the engine takes and writes them.
         self.http_log = []
         self.http_operation = None  # what the calls being made are for (set by the clients)
+        # Reference data kept across cron runs (plain, JSON-able values: a chart of accounts,
+        # tax codes...): seeded by the engine (seed_reference), stored again by the engine when
+        # ``reference_changed``. ``_fresh``: the keys this adapter read from the provider.
+        self.reference = {}
+        self.reference_changed = False
+        self._fresh = set()
         stack = getattr(_CAPTURE, "stack", None)
         if stack:
             stack[-1].append(self)
+
+    def seed_reference(self, data):
+        """Start from the reference data an earlier adapter of the connection read (a dict
+        of plain values; unknown or malformed keys are ignored by the readers)."""
+        self.reference = dict(data or {}) if isinstance(data, dict) else {}
+        self.reference_changed = False
 
     # -- OAuth --------------------------------------------------------------------------------
     def authorize_url(self, state, redirect_uri):

@@ -37,3 +37,4 @@ from . import qxs_connection_alerts, qxs_sync_log, account_move_sync_log
 # Daily summaries per sales channel (issue 16).
 from . import qxs_daily_summary, qxs_daily_summary_record, account_move_daily_summary
 from . import qxs_daily_summary_deposit
+from . import qxs_connection_cache

@@ -268,11 +268,16 @@ class QxsConnection(models.Model):
 
     def _adapter(self):
         """The provider adapter of this connection (the one place that builds adapters): it
-        gets plain settings, a function that gives a valid access token, and the remote items
-        already known."""
+        gets plain settings, a function that gives a valid access token, the remote items
+        already known and the reference data kept from earlier runs."""
         self.ensure_one()
         items = self.env["qxs.binding"].sudo()._known(self, "item")
-        return self._adapter_class()(self._settings(), access_token=self._access_token, items=items)
+        adapter = self._adapter_class()(
+            self._settings(), access_token=self._access_token, items=items
+        )
+        # The reference data an earlier run read (qxs_connection_cache.py): not read again.
+        adapter.seed_reference(self._qxs_reference_cache())
+        return adapter
 
     def _store_limits(self, limits):
         """Show the provider's remaining call budget on the connection, written in its own

@@ -113,6 +113,8 @@ class QxsRemoteRecord(models.Model):
             {
                 "remote_home_currency": data.get("home_currency") or False,
                 "remote_reload_date": fields.Datetime.now(),
+                # What the adapters kept is read again from the provider on its next use.
+                "reference_cache": False,
             }
         )
         counts = {k: len(data.get(k) or []) for k, _label in const.REMOTE_RECORD_KINDS}

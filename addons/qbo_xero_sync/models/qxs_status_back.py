@@ -51,7 +51,10 @@ class QxsStatusBack(models.AbstractModel):
                 return
         since = conn.last_poll_date or (fields.Datetime.now() - timedelta(days=1))
         try:
-            changes = conn._adapter().fetch_changes(since)
+            adapter = conn._adapter()
+            # No credit note on the connection: the poll reads invoices only (one request).
+            adapter.poll_credit_notes = self._polls_credit_notes(conn)
+            changes = adapter.fetch_changes(since)
             conn._store_limits(changes.limits)
         except SyncError as exc:
             _logger.warning("qbo_xero_sync: polling %s failed: %s", conn.display_name, exc)
@@ -70,6 +73,23 @@ class QxsStatusBack(models.AbstractModel):
             conn.last_poll_date = changes.watermark
         if can_commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _polls_credit_notes(self, conn):
+        """True when ``conn`` holds a credit note sent from Odoo (or on its way): only then
+        may a poll need the provider's list of credit notes."""
+        return bool(
+            self.env["qxs.sync.record"]
+            .sudo()
+            .search_count(
+                [
+                    ("connection_id", "=", conn.id),
+                    ("purpose", "=", "document"),
+                    ("move_id.move_type", "=", "out_refund"),
+                ],
+                limit=1,
+            )
+        )
 
     @api.model
     def _records_by_key(self, connection, keys, states=None):

@@ -1,10 +1,13 @@
 import dataclasses
+import logging
 
 from odoo import _, models
 
 from .. import const
 from ..adapters import Job
 from ..exceptions import SyncError
+
+_logger = logging.getLogger(__name__)
 
 
 class QxsSyncJobs(models.AbstractModel):
@@ -58,6 +61,59 @@ class QxsSyncJobs(models.AbstractModel):
                 for job in jobs
             ]
         return jobs, refused
+
+    def _prepare_customers(self, adapter):
+        """Find or create, before a group of documents is sent, the customers of the
+        connection's pending documents (at most const.BULK_CUSTOMER_DOCUMENTS of them) that are
+        not bound yet: in full batches (30 for QuickBooks, 50 for Xero) rather than a few in
+        each group. Each customer is tried once per cron run (``adapter``); a failure is left
+        to the group of its documents, which tries again and records it on them. Only for
+        connections that create customers."""
+        if not getattr(adapter, "create_customers", False):
+            return
+        connection = self.connection_id
+        tried = adapter.__dict__.setdefault("_qxs_customers_tried", set())
+        records = self.sudo().search(
+            [
+                ("connection_id", "=", connection.id),
+                ("purpose", "=", "document"),
+                ("action", "=", "push"),
+                ("state", "=", "pending"),
+                ("remote_id", "=", False),
+                ("move_id", "!=", False),
+            ],
+            order="id",
+            limit=const.BULK_CUSTOMER_DOCUMENTS,
+        )
+        first_move = {}  # commercial partner -> its first document (the new customer's currency)
+        for move in records.move_id:
+            partner = move.partner_id.commercial_partner_id
+            if partner and partner.id not in tried:
+                first_move.setdefault(partner.id, move)
+        known = self.env["qxs.binding"]._known(connection, "customer", list(first_move))
+        todo = {pid: move for pid, move in first_move.items() if pid not in known}
+        if len(todo) < 2:
+            return  # the group's own send costs no more
+        tried.update(todo)
+        jobs = [
+            Job(
+                key=-pid,
+                kind="customer",
+                values={"partner": move._qxs_partner_values(move.currency_id)},
+            )
+            for pid, move in todo.items()
+        ]
+        try:
+            outcome = adapter.push_customers(jobs)
+        except SyncError as exc:  # the groups' own sends record it on their documents
+            _logger.info("qbo_xero_sync: customers not prepared: %s", exc.message)
+            return
+        except Exception:  # a bug here must not stop the documents
+            _logger.exception("qbo_xero_sync: customers not prepared")
+            return
+        Binding = self.env["qxs.binding"]
+        Binding._remember(connection, "customer", outcome.customers)
+        Binding._forget(connection, "customer", outcome.forget_customers)
 
     def _remote_ids_held_elsewhere(self, jobs):
         """The remote ids that other records of this connection and purpose hold under the

@@ -331,7 +331,8 @@ class QxsSyncRecord(models.Model):
     def _process_group(self, adapters=None):
         """Send one group (same connection, purpose and action) and write every outcome.
         ``adapters`` ({connection id: adapter}) keeps one adapter per connection for a whole
-        cron run, so that what it read once (accounts, tax codes, items) is not read again."""
+        cron run, so that what it read once (accounts, tax codes, items) is not read again;
+        what it read of the reference data is kept on the connection for the next runs."""
         connection = self.connection_id
         adapters = {} if adapters is None else adapters
         if connection.id not in adapters:
@@ -340,6 +341,9 @@ class QxsSyncRecord(models.Model):
             adapters[connection.id].create_customers = connection._qxs_creates_customers()
             adapters[connection.id].refuse_inventory_items = connection._qxs_exports_cogs()
         handler = self._handlers().get((self[:1].purpose, self[:1].action))
+        if (self[:1].purpose, self[:1].action) == ("document", "push"):
+            # New customers of the pending documents in full batches, not a few per group.
+            self._prepare_customers(adapters[connection.id])
         jobs, refused = self._jobs(strict=self[:1].action == "push")
         if self[:1].action == "push":
             # Before any request: a crash after the provider's write must not hide this try.
@@ -361,6 +365,8 @@ class QxsSyncRecord(models.Model):
             error = SyncError(_("Unexpected error: %s", exc))
             outcome.results.update(dict.fromkeys([job.key for job in jobs], error))
         self._apply_outcome(outcome)
+        # Reference data read (or found stale) by the adapter: kept for the next runs.
+        connection._qxs_store_reference(adapters[connection.id])
         # The group's HTTP attempts, with its records, to the sync history (never raises).
         self.env["qxs.sync.log"]._record_adapters(connection, [adapters[connection.id]], self)
 

@@ -1,6 +1,7 @@
 from . import (
     test_access,
     test_alerts,
+    test_bulk_calls,
     test_campaign,
     test_customers,
     test_daily_summary,

@@ -197,6 +197,7 @@ class QboClientMixin:
         self._client = None
         self._realm = settings.org_id  # the company (realm) the calls go to
         self._tax_code_index = None
+        self._prefetched = {}  # {query text: QueryResponse} read ahead in one batch request
 
     # ------------------------------------------------------------------ endpoints and clients
     def _environment(self):
@@ -392,21 +393,50 @@ class QboClientMixin:
         return self._request("GET", path, params=params)
 
     def _query(self, sql):
+        if sql in self._prefetched:
+            return self._prefetched.pop(sql)
         res = self._request("POST", "query", body=sql, content_type="application/text")
         return res.get("QueryResponse", {})
 
-    def _query_in(self, entity, field, values, select="*", where=""):
-        """Objects whose ``field`` is one of ``values`` (chunked, one query per 100 values);
-        ``where`` adds conditions (" AND ...")."""
+    @staticmethod
+    def _in_queries(entity, field, values, select="*", where=""):
+        """The query texts of :meth:`_query_in` (one per 100 values)."""
         values = sorted({v for v in values if v})
+        return [
+            f"SELECT {select} FROM {entity} WHERE {field} IN "
+            f"({', '.join(quote(v) for v in values[i : i + 100])}){where} MAXRESULTS 1000"
+            for i in range(0, len(values), 100)
+        ]
+
+    def _query_in(self, entity, field, values, select="*", where=""):
+        """Objects whose ``field`` is one of ``values`` (one query per 100 values, all sent in
+        one batch request when there are several); ``where`` adds conditions (" AND ...")."""
+        queries = self._in_queries(entity, field, values, select, where)
+        if len(queries) > 1:
+            self._prefetch(queries)
         found = []
-        for i in range(0, len(values), 100):
-            chunk = ", ".join(quote(v) for v in values[i : i + 100])
-            res = self._query(
-                f"SELECT {select} FROM {entity} WHERE {field} IN ({chunk}){where} MAXRESULTS 1000"
-            )
-            found += res.get(entity, [])
+        for sql in queries:
+            found += self._query(sql).get(entity, [])
         return found
+
+    def _prefetch(self, queries):
+        """Read ``queries`` ahead, 30 to a batch request (QuickBooks batches take queries):
+        the next :meth:`_query` of each text is answered from here, once. A query the batch
+        refused is sent again on its own (its error shows there); a request that failed as a
+        whole for a passing reason (throttled, 5xx, time-out) raises, as a query would."""
+        todo = list(dict.fromkeys(q for q in queries if q not in self._prefetched))
+        if len(todo) < 2:
+            return  # one query costs one request either way
+        for start in range(0, len(todo), const.QBO_BATCH_SIZE):
+            chunk = todo[start : start + const.QBO_BATCH_SIZE]
+            items = [{"bId": f"q{n}", "Query": sql} for n, sql in enumerate(chunk)]
+            # No request id: a read must never be answered from QuickBooks' replay of an
+            # earlier identical one (it would hide what was created since).
+            for bid, answer in self._batch(items, "look-ups", replay=False).items():
+                if isinstance(answer, SyncError) and answer.kind == RETRY:
+                    raise answer
+                if not isinstance(answer, SyncError):
+                    self._prefetched[chunk[int(bid[1:])]] = answer.get("QueryResponse", {})
 
     def _write(self, entity, job, operation, body, params=None):
         """POST one object with the request id of (job, operation, body); returns the answer."""
@@ -429,11 +459,11 @@ class QboClientMixin:
         res = self._write(entity, job, operation, body, params)
         return current, res.get(entity, {})
 
-    def _batch(self, items, label, salt=""):
+    def _batch(self, items, label, salt="", replay=True):
         """POST one batch (≤ 30 items) with a request id made of its content: a retry of the
-        same batch is answered from QuickBooks' replay, never written twice.
-        Returns {bId: object dict | SyncError}."""
-        key = self.request_key(None, label, [items, salt], 36)
+        same batch is answered from QuickBooks' replay, never written twice (``replay``
+        False: no request id, for reads). Returns {bId: object dict | SyncError}."""
+        key = self.request_key(None, label, [items, salt], 36) if replay else None
         try:
             with self.operation(batch_operation(items, label)):
                 res = self._request(

@@ -53,14 +53,49 @@ class QboCustomersMixin:
 
     create_customers = True  # False: match only (the connection never creates customers)
 
+    def _direct(self, todo):
+        """The partners of ``todo`` created without a look-up first: no billing account, a
+        name QuickBooks keeps whole, no other partner of ``todo`` with the same name, and a
+        connection that creates customers. QuickBooks refuses a second customer of a name
+        (6240, names unique ignoring case), so such a create is safe: a refusal is looked up
+        then (see _create_direct)."""
+        if not self.create_customers:
+            return {}
+        names = {}
+        for p in todo.values():
+            names[display_name(p).lower()] = names.get(display_name(p).lower(), 0) + 1
+        return {
+            pid: p
+            for pid, p in todo.items()
+            if not p["billing_account"]
+            and not is_cut(p)
+            and display_name(p)
+            and names[display_name(p).lower()] == 1
+        }
+
+    def _lookup_keys(self, todo):
+        keys = [p["billing_account"] for p in todo.values() if p["billing_account"]]
+        return keys + [name for p in todo.values() for name in name_candidates(p)]
+
+    def _customer_queries(self, todo):
+        """The query texts _find_or_create_customers sends for ``todo`` (to read ahead)."""
+        direct = self._direct(todo)
+        rest = {pid: p for pid, p in todo.items() if pid not in direct}
+        return self._in_queries("Customer", "DisplayName", self._lookup_keys(rest))
+
     def _find_or_create_customers(self, todo, jobs=None):
-        """By billing account or display name, else created (one query and one batch for all
-        new customers). ``todo``: {partner id: partner values}. A QuickBooks customer has one
+        """By billing account or display name, else created (batches of 30). ``todo``:
+        {partner id: partner values}. A partner without billing account whose name is whole
+        and unique in ``todo`` is created at once (see _direct); the others are looked up
+        first (one query, or one batch of queries, for all). A QuickBooks customer has one
         currency, set when it is created: a new customer takes that of its first document.
         A name cut at 100 characters is never matched by name: it gets a free suffix."""
-        result = {}
-        keys = [p["billing_account"] for p in todo.values() if p["billing_account"]]
-        keys += [name for p in todo.values() for name in name_candidates(p)]
+        direct = self._direct(todo)
+        result = self._create_direct(direct) if direct else {}
+        todo = {pid: p for pid, p in todo.items() if pid not in direct}
+        if not todo:
+            return result
+        keys = self._lookup_keys(todo)
         by_name = {
             c["DisplayName"]: c["Id"] for c in self._query_in("Customer", "DisplayName", keys)
         }
@@ -86,7 +121,7 @@ class QboCustomersMixin:
             else:
                 to_create[pid] = p
         if to_create:
-            taken = set(by_name_ci)
+            taken = set(by_name_ci) | {display_name(p).lower() for p in direct.values()}
             batch = []
             for pid, p in to_create.items():
                 name = next((n for n in name_candidates(p) if n.lower() not in taken), None)
@@ -104,13 +139,49 @@ class QboCustomersMixin:
                 taken.add(name.lower())
                 payload = self._customer_payload(p, name)
                 batch.append({"bId": str(pid), "operation": "create", "Customer": payload})
-            for start in range(0, len(batch), const.QBO_BATCH_SIZE):
-                chunk = batch[start : start + const.QBO_BATCH_SIZE]
-                names = {item["bId"]: item["Customer"]["DisplayName"] for item in chunk}
-                for bid, obj in self._batch(chunk, "customers").items():
-                    if isinstance(obj, SyncError):
-                        obj = self._customer_error(obj, names[bid])
-                    result[int(bid)] = obj if isinstance(obj, SyncError) else obj["Customer"]["Id"]
+            result.update(self._create_customer_batches(batch))
+        return result
+
+    def _create_customer_batches(self, batch, explain=True):
+        """{partner id: Id | SyncError} of customer creates sent 30 to a batch (``explain``:
+        a name already used (6240) is explained, else left as it is for the caller)."""
+        result = {}
+        for start in range(0, len(batch), const.QBO_BATCH_SIZE):
+            chunk = batch[start : start + const.QBO_BATCH_SIZE]
+            names = {item["bId"]: item["Customer"]["DisplayName"] for item in chunk}
+            for bid, obj in self._batch(chunk, "customers").items():
+                if isinstance(obj, SyncError) and explain:
+                    obj = self._customer_error(obj, names[bid])
+                result[int(bid)] = obj if isinstance(obj, SyncError) else obj["Customer"]["Id"]
+        return result
+
+    def _create_direct(self, direct):
+        """{partner id: Id | SyncError} of the customers created without a look-up; one
+        refused because the name exists (6240) is linked to the active customer of that name
+        (one query for all of them), else explained."""
+        batch = [
+            {
+                "bId": str(pid),
+                "operation": "create",
+                "Customer": self._customer_payload(p, display_name(p)),
+            }
+            for pid, p in direct.items()
+        ]
+        result = self._create_customer_batches(batch, explain=False)
+        taken = {
+            pid: direct[pid]
+            for pid, obj in result.items()
+            if isinstance(obj, SyncError) and obj.code == const.QBO_DUPLICATE_NAME
+        }
+        if taken:
+            names = [display_name(p) for p in taken.values()]
+            by_name = {
+                c["DisplayName"].lower(): c["Id"]
+                for c in self._query_in("Customer", "DisplayName", names)
+            }
+            for pid, p in taken.items():
+                cid = by_name.get(display_name(p).lower())
+                result[pid] = cid or self._customer_error(result[pid], display_name(p))
         return result
 
     def _customer_error(self, exc, name):

@@ -26,10 +26,33 @@ class QboDocumentOptionsMixin:
 
     def _refs_cache(self):
         """{kind: {name: object}} of the terms, classes and locations looked up, and the
-        preferences (read once per adapter)."""
+        preferences (read once per adapter). The ones found are kept across cron runs
+        (``self.reference["refs"]``: their Id and Name); a name missing is looked up again."""
         if not hasattr(self, "_document_refs"):
-            self._document_refs = {kind: {} for kind in REF_KINDS}
+            kept = self.reference.get("refs")
+            kept = kept if isinstance(kept, dict) else {}
+            self._document_refs = {
+                kind: {
+                    name: obj
+                    for name, obj in (kept.get(kind) or {}).items()
+                    if isinstance(obj, dict) and obj.get("Id")
+                }
+                for kind in REF_KINDS
+            }
         return self._document_refs
+
+    def _keep_ref(self, kind, name, obj):
+        """Keep a term, class or location found for the next runs."""
+        if isinstance(obj, dict) and obj.get("Id"):
+            refs = self.reference.setdefault("refs", {})
+            refs.setdefault(kind, {})[name] = {"Id": obj["Id"], "Name": obj.get("Name")}
+            self.reference_changed = True
+
+    def _forget_refs(self):
+        """QuickBooks refused a term, class or location the kept copy has: look them up again
+        on the next run."""
+        if self.reference.pop("refs", None) is not None:
+            self.reference_changed = True
 
     def _qbo_preferences(self):
         cache = self._refs_cache()
@@ -79,6 +102,7 @@ class QboDocumentOptionsMixin:
             found = self._query_in(kind, "Name", names)
             for name in names:
                 cache[kind][name] = self._named(kind, name, found)
+                self._keep_ref(kind, name, cache[kind][name])
 
     @staticmethod
     def _named(kind, name, found):

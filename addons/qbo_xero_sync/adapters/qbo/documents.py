@@ -137,6 +137,17 @@ class QboDocumentsMixin(QboDocumentOptionsMixin):
         docs = self._refuse_options(docs, outcome)
         if not docs:
             return outcome
+        try:
+            self._prefetch_lookups(docs)  # a passing failure fails the group, retried later
+            return self._push_ready(docs, outcome)
+        except SyncError as exc:
+            for job in docs:
+                outcome.results.setdefault(job.key, exc)
+            return outcome
+        finally:
+            self._prefetched.clear()  # read ahead for this group only
+
+    def _push_ready(self, docs, outcome):
         customers = self._customers(docs, outcome)
         items = self._items(
             (line["revenue_code"] for job in docs for line in job.values["lines"]), outcome
@@ -158,6 +169,49 @@ class QboDocumentsMixin(QboDocumentOptionsMixin):
             self._send_documents(ops[start : start + const.QBO_BATCH_SIZE], outcome)
         return outcome
 
+    def _prefetch_lookups(self, jobs):
+        """Read ahead, in one batch request, the queries sending ``jobs`` will make: the items
+        of unknown revenue codes (by SKU, by name, their income accounts), the tax codes when
+        none are kept, the customers to look up, and the numbers of the documents that may
+        have been sent already (``maybe_sent``). First sends of known customers and items make
+        none."""
+        queries = []
+        codes = {
+            line["revenue_code"]
+            for job in jobs
+            for line in job.values["lines"]
+            if line["revenue_code"] not in self.known_items
+            and not self._bad_item_name(line["revenue_code"])
+        }
+        if codes:
+            queries += self._in_queries("Item", "Sku", codes, select="*, Sku")
+            queries += self._in_queries("Item", "Name", codes)
+            queries += self._in_queries("Account", "Name", codes)
+            income = (self.settings.default_income_account or "").strip()
+            if income:
+                queries.append(self._income_account_query(income))
+        if not isinstance(self.reference.get("tax_codes"), dict) and any(
+            code.upper() not in ("TAX", "NON")
+            for job in jobs
+            for line in job.values["lines"]
+            for code in line["tax_codes"]
+        ):
+            queries.append(self.TAX_CODES_QUERY)
+        partners = {
+            job.values["partner"]["id"]: job.values["partner"]
+            for job in jobs
+            if not job.customer_id
+        }
+        queries += self._customer_queries(partners)
+        for kind, entity in ENTITY.items():
+            numbers = [
+                job.values["number"][: const.QBO_DOCNUMBER_MAX]
+                for job in jobs
+                if job.kind == kind and job.maybe_sent and not job.remote_id
+            ]
+            queries += self._in_queries(entity, "DocNumber", numbers)
+        self._prefetch(queries)
+
     def _send_documents(self, chunk, outcome):
         """One batch of creates and updates ([(job, payload)]); results into ``outcome``."""
         batch = [
@@ -176,6 +230,13 @@ class QboDocumentsMixin(QboDocumentOptionsMixin):
             answer = answers.get(str(job.key))
             if isinstance(answer, SyncError) and answer.code == 5010:
                 answer = self._retry_stale(entity, job, payload)
+            if isinstance(answer, SyncError):
+                # A reference changed in QuickBooks since the kept copy was read.
+                text = answer.message.lower()
+                if "taxcode" in text:
+                    self._forget_tax_codes()
+                if any(word in text for word in ("term", "class", "department", "location")):
+                    self._forget_refs()
             answer = self._memo_applied_error(job, payload, answer)
             answer = self._explain_currency(job, answer)
             outcome.results[job.key] = self._document_result(entity, answer)
@@ -259,13 +320,14 @@ class QboDocumentsMixin(QboDocumentOptionsMixin):
         """{job key: (Id, SyncToken)} of documents to create that QuickBooks already has (same
         entity and DocNumber, not voided): a write applied remotely but lost before Odoo
         committed is linked and updated, never created twice. One for another customer is an
-        error in ``results``."""
+        error in ``results``. Only documents that may have been sent (``job.maybe_sent``) are
+        looked up: a first send creates at once."""
         linked = {}
         for kind, entity in ENTITY.items():
             todo = {
                 job.values["number"][: const.QBO_DOCNUMBER_MAX]: job
                 for job in jobs
-                if job.kind == kind and not job.remote_id
+                if job.kind == kind and job.maybe_sent and not job.remote_id
             }
             if not todo:
                 continue

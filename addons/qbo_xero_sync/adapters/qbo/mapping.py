@@ -28,11 +28,14 @@ class QboMappingMixin(QboCustomersMixin):
             found = {}
             for item in self._query_in("Item", "Sku", todo, select="*, Sku"):
                 found.setdefault(item.get("Sku"), self._usable_item(item))
-            for item in self._query_in("Item", "Name", todo - set(found)):
-                found.setdefault(item["Name"], self._usable_item(item))
+            # Every unknown code is looked up by name (one query text, read ahead with the
+            # others by _prefetch_lookups); a code found by SKU keeps its SKU's item.
+            for item in self._query_in("Item", "Name", todo):
+                if item["Name"] in todo:
+                    found.setdefault(item["Name"], self._usable_item(item))
             missing = todo - set(found)
             if missing:
-                found.update(self._create_items(sorted(missing)))
+                found.update(self._create_items(sorted(missing), lookup=todo))
             for code, item_id in found.items():
                 if isinstance(item_id, SyncError):
                     result[code] = item_id
@@ -96,14 +99,15 @@ class QboMappingMixin(QboCustomersMixin):
             )
         return item["Id"]
 
-    def _create_items(self, codes):
+    def _create_items(self, codes, lookup=()):
         """{code: Item Id | SyncError} of Service items created in one batch, each under the
         QuickBooks Income account of the same name when there is one (the revenue codes the
-        mapping proposes), else under the default income account."""
+        mapping proposes), else under the default income account. ``lookup``: the codes whose
+        accounts are looked up (all the unknown ones: the query read ahead)."""
         named = {
             a["Name"]: a["Id"]
-            for a in self._query_in("Account", "Name", codes)
-            if a.get("AccountType") == "Income"
+            for a in self._query_in("Account", "Name", set(lookup) | set(codes))
+            if a.get("AccountType") == "Income" and a["Name"] in codes
         }
         income = None
         if set(codes) - set(named):
@@ -140,7 +144,7 @@ class QboMappingMixin(QboCustomersMixin):
                     "can be created."
                 )
             )
-        accounts = self._query(f"SELECT * FROM Account WHERE Name = {quote(name)}").get("Account")
+        accounts = self._query(self._income_account_query(name)).get("Account")
         if not accounts:
             raise SyncError(
                 _(
@@ -160,23 +164,43 @@ class QboMappingMixin(QboCustomersMixin):
             )
         return accounts[0]["Id"]
 
+    @staticmethod
+    def _income_account_query(name):
+        return f"SELECT * FROM Account WHERE Name = {quote(name)}"
+
     # ------------------------------------------------------------------ tax codes
-    def _tax_codes(self):
-        if self._tax_code_index is None:
-            codes = self._query("SELECT * FROM TaxCode MAXRESULTS 1000").get("TaxCode", [])
+    TAX_CODES_QUERY = "SELECT * FROM TaxCode MAXRESULTS 1000"
+
+    def _tax_codes(self, refresh=False):
+        """{Id or name lowered: Id} of the tax codes, kept across cron runs in
+        ``self.reference`` (read again when a code is missing from it, see _tax_code_id)."""
+        index = self.reference.get("tax_codes")
+        if refresh or not isinstance(index, dict):
+            codes = self._query(self.TAX_CODES_QUERY).get("TaxCode", [])
             index = {}
             for c in codes:
                 index[c["Id"]] = c["Id"]
                 index[c["Name"].lower()] = c["Id"]
-            self._tax_code_index = index
-        return self._tax_code_index
+            self.reference["tax_codes"] = index
+            self._fresh.add("tax_codes")
+            self.reference_changed = True
+        self._tax_code_index = index
+        return index
 
     def _tax_code_id(self, code):
         if code.upper() in ("TAX", "NON"):
             return code.upper()
         found = self._tax_codes().get(code.lower()) or self._tax_codes().get(code)
+        if not found and "tax_codes" not in self._fresh:
+            # Added in QuickBooks since the kept copy was read: read the codes again.
+            found = self._tax_codes(refresh=True).get(code.lower())
         if not found:
             raise SyncError(
                 _("QuickBooks has no tax code “%s”: fix the tax code on the Odoo tax.", code)
             )
         return found
+
+    def _forget_tax_codes(self):
+        """QuickBooks refused a tax code the kept copy has: read them again on the next use."""
+        if "tax_codes" not in self._fresh and self.reference.pop("tax_codes", None) is not None:
+            self.reference_changed = True

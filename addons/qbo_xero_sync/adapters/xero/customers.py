@@ -80,20 +80,32 @@ class XeroCustomersMixin:
                 )
             return result
         order = list(todo)
-        contacts = [self._contact(todo[pid]) for pid in order]
         # The key covers everything sent (a corrected e-mail is a new request), and the
         # generation of the documents that need these contacts (sent anew: a new key).
         generation = max(
             (job.generation for job in jobs if job.values["partner"]["id"] in todo), default=0
         )
-        answer = self._call(
-            "create_contacts",
-            Contacts(contacts=contacts),
-            summarize_errors=False,
-            idempotency_key=self.request_key(
-                None, "contacts", [[serialize(c) for c in contacts], generation], 64
-            ),
-        )
+        for start in range(0, len(order), const.XERO_BATCH_SIZE):
+            chunk = order[start : start + const.XERO_BATCH_SIZE]
+            result.update(self._create_contacts({pid: todo[pid] for pid in chunk}, generation))
+        return result
+
+    def _create_contacts(self, todo, generation):
+        """{partner id: contact id | SyncError} of one PUT Contacts of at most 50 contacts."""
+        order = list(todo)
+        contacts = [self._contact(todo[pid]) for pid in order]
+        try:
+            answer = self._call(
+                "create_contacts",
+                Contacts(contacts=contacts),
+                summarize_errors=False,
+                idempotency_key=self.request_key(
+                    None, "contacts", [[serialize(c) for c in contacts], generation], 64
+                ),
+            )
+        except SyncError as exc:
+            return dict.fromkeys(order, exc)
+        result = {}
         for pid, contact in zip(order, answer.contacts or []):
             if contact.has_validation_errors or contact.validation_errors:
                 result[pid] = SyncError(_("Xero contact: %s", self._contact_message(contact)))

@@ -6,6 +6,9 @@
   that Xero's total equals Odoo's.
 """
 
+import dataclasses
+import re
+
 from xero_python.accounting import (
     Allocation,
     Allocations,
@@ -27,6 +30,9 @@ from ..i18n import _
 from .client import element_errors
 from .document_options import XeroDocumentOptionsMixin, currency_rate
 
+# An element refused for one of these names an account or tax rate the kept copy may have
+# wrongly (archived, deleted or changed in Xero since it was read).
+REFERENCE_WORDS = re.compile(r"account|tax", re.I)
 # kind -> (AccountingApi method that updates or creates many, body wrapper, answer attribute)
 SEND = {
     "invoice": ("update_or_create_invoices", lambda objs: Invoices(invoices=objs), "invoices"),
@@ -39,8 +45,9 @@ SEND = {
 
 
 class XeroDocumentsMixin(XeroDocumentOptionsMixin):
-    """push_documents and void_documents. A document whose remote id is unknown (its answer
-    may have been lost) is looked up by number first; what the look-up finds is reported in
+    """push_documents and void_documents. A document whose remote id is unknown and that may
+    have been sent (its answer may have been lost) is looked up by number first; a first send
+    creates at once; what the look-up finds is reported in
     the job's Result, never written anywhere."""
 
     # ------------------------------------------------------------------ payloads
@@ -173,6 +180,35 @@ class XeroDocumentsMixin(XeroDocumentOptionsMixin):
             for start in range(0, len(ready), const.XERO_BATCH_SIZE):
                 chunk = ready[start : start + const.XERO_BATCH_SIZE]
                 outcome.results.update(self._send_chunk(kind, chunk, remote_ids))
+            self._after_duplicates(kind, ready, contacts, remote_ids, outcome.results)
+
+    def _after_duplicates(self, kind, sent, contacts, remote_ids, results):
+        """A first send refused because the number exists in Xero ("must be unique"): look
+        it up now (it may exist after all): the same contact's document is linked and sent
+        again as an update; another contact's is explained."""
+        dups = [
+            dataclasses.replace(job, maybe_sent=True)
+            for job, _obj in sent
+            if not remote_ids[job.key]
+            and isinstance(results.get(job.key), SyncError)
+            and "must be unique" in results[job.key].message.lower()
+        ]
+        if not dups:
+            return
+        found = {}
+        try:
+            self._link_existing(dups, contacts, remote_ids, found)
+        except SyncError:
+            return  # the refusal stays
+        again = []
+        for job in dups:
+            if job.key in found:
+                results[job.key] = found[job.key]
+            elif remote_ids[job.key]:
+                contact = contacts[job.values["partner"]["id"]]
+                again.append((job, self._document(job.values, remote_ids[job.key], contact)))
+        if again:
+            results.update(self._send_chunk(kind, again, remote_ids))
 
     def _send_chunk(self, kind, chunk, remote_ids):
         """{job key: Result | SyncError} of one batch of documents of one kind."""
@@ -190,6 +226,8 @@ class XeroDocumentsMixin(XeroDocumentOptionsMixin):
         out = {}
         for (job, _obj), element in zip(chunk, elements):
             if element.has_errors or element.validation_errors:
+                if REFERENCE_WORDS.search(element_errors(element)):
+                    self._forget_references()  # an account or tax rate changed in Xero
                 out[job.key] = self._explain(
                     SyncError(_("Xero: %s", element_errors(element)), code=400),
                     remote_ids[job.key],
@@ -218,7 +256,8 @@ class XeroDocumentsMixin(XeroDocumentOptionsMixin):
         return exc
 
     def _link_existing(self, jobs, contacts, remote_ids, results):
-        """Before creating documents, look them up by number: a write applied remotely but lost
+        """Before creating documents that may have been sent already (``job.maybe_sent``: tried
+        before without a known answer), look them up by number: a write applied remotely but lost
         before Odoo committed is linked (same contact, same type: its id goes to
         ``remote_ids``), never created twice nor refused as a duplicate number; another
         contact's document with that number is an error for the user."""
@@ -226,7 +265,10 @@ class XeroDocumentsMixin(XeroDocumentOptionsMixin):
             todo = {
                 job.values["number"].lower(): job
                 for job in jobs
-                if job.kind == kind and not remote_ids[job.key] and job.key not in results
+                if job.kind == kind
+                and job.maybe_sent
+                and not remote_ids[job.key]
+                and job.key not in results
             }
             numbers = [job.values["number"] for job in todo.values()]
             for element in self._by_number(kind, numbers):

@@ -23,8 +23,10 @@ class XeroReferenceMixin:
         if not home:
             raise SyncError(_("Xero did not say the organisation's base currency."))
         # What the adapter checks documents against is read again on its next use.
-        self._cache.pop("accounts", None)
-        self._cache.pop("tax_types", None)
+        self.reference.pop("accounts", None)
+        self.reference.pop("tax_types", None)
+        self._fresh -= {"accounts", "tax_types"}
+        self.reference_changed = True
         return {
             "home_currency": home,
             "account": [
