@@ -265,3 +265,9 @@ SYNC_LOG_EXCERPT_MAX = 1000  # characters of an answer kept in a log row
 SYNC_LOG_ENDPOINT_MAX = 500  # characters of an endpoint (path and query) kept
 SYNC_LOG_RETENTION_DAYS = 30  # default of a connection's log retention
 SYNC_LOG_STATES = [("ok", "Success"), ("error", "Failed")]
+# Throughput (issue 16)
+QBO_BATCHES_PER_MINUTE = 40  # QuickBooks' batch requests per minute per company
+QBO_REQUESTS_PER_MINUTE = 500  # QuickBooks' requests per minute per company
+# Added to a wait computed from this process's own calls: QuickBooks counts a call when it
+# receives it (after we noted it), and a record's next attempt is stored to the second.
+QBO_WINDOW_MARGIN = 1.5

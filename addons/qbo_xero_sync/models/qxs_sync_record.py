@@ -283,11 +283,18 @@ class QxsSyncRecord(models.Model):
 
     @api.model
     def _cron_sync(self, limit=const.CRON_BATCH_LIMIT):
-        """Send due records, one locked group at a time, committing after each group."""
+        """Send due records, one locked group at a time, committing after each group.
+
+        A group of documents held back whole by the provider's rate limit (every record still
+        pending, due later, no attempt counted) holds the connection: its other due records
+        wait until the same time without calling (a backlog would otherwise spend a call, and
+        the look-ups before it, on each of its groups), the run goes on with the other
+        connections, and the cron is triggered again at that time."""
         can_commit = self.env["account.move"]._can_commit()
         seen = set()
         refreshed = set()
         adapters = {}
+        held = {}  # connection id -> when its rate limit lets calls through again
         failed_ids = []  # records that went to error in this run: the failure digests
         while len(seen) < limit:
             group = self._lock_group(seen)
@@ -300,17 +307,58 @@ class QxsSyncRecord(models.Model):
                 self._refresh_before_work(conn)
                 continue
             seen.update(group.ids)
+            attempts = {rec.id: rec.attempts for rec in group}
             # In the documents' company: revenue codes and billing accounts are per company.
             group.with_company(group.connection_id.company_id)._process_group(adapters)
             failed_ids += group.filtered(lambda rec: rec.state == "error").ids
+            until = group._throttled_until(attempts)
+            if until:
+                held[conn.id] = until
+                group._hold_connection(until)
             if can_commit:
                 # One commit per sent group, as account's own sending cron does: what was
                 # sent must be recorded even if a later group fails.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
+        cron = self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")
         if len(seen) >= limit:
-            self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
+            cron._trigger()
+        if held:
+            cron._trigger(at=min(held.values()))
         self.browse(failed_ids)._send_failure_digests()
         return len(seen)
+
+    def _throttled_until(self, attempts):
+        """When a group of documents held back whole by a rate limit may call again, else
+        None. ``attempts``: each record's attempts before the group was sent (a rate limit
+        counts none; a payment waiting for its documents looks alike and is left out)."""
+        now = fields.Datetime.now()
+        if not self or any(
+            rec.purpose != "document"
+            or rec.state != "pending"
+            or not rec.next_attempt
+            or rec.next_attempt <= now
+            or rec.attempts != attempts.get(rec.id)
+            for rec in self
+        ):
+            return None
+        return min(self.mapped("next_attempt"))
+
+    def _hold_connection(self, until):
+        """The connection's other due records wait until ``until`` (one UPDATE; records locked
+        by another transaction are left as they are)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            UPDATE qxs_sync_record SET next_attempt = %s
+             WHERE id IN (
+                SELECT id FROM qxs_sync_record
+                 WHERE connection_id = %s AND state = 'pending'
+                   AND (next_attempt IS NULL OR next_attempt < %s) AND NOT (id = ANY(%s))
+                   FOR UPDATE SKIP LOCKED)
+            """,
+            [until, self.connection_id.id, until, self.ids],
+        )
+        self.env["qxs.sync.record"].invalidate_model(["next_attempt"])
 
     @api.model
     def _refresh_before_work(self, conn):
