@@ -89,7 +89,11 @@ class Limits(bm.Bench):
         self.map_for(provider)
         self.taxes[company].qxs_tax_code = bm.PROVIDERS[provider]["tax_code"]
         Connection = self.env["qxs.connection"]
-        Connection.search([("company_id", "=", company.id)]).write({"state": "disconnected"})
+        # One connection per company and provider: the earlier runs' are archived.
+        Connection.search([("company_id", "=", company.id)]).write(
+            {"state": "disconnected", "active": False}
+        )
+        self.env.flush_all()
         bank = self.env["account.journal"].search(
             [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
         )
@@ -187,15 +191,79 @@ class Limits(bm.Bench):
         }
 
     # ------------------------------------------------------------------ goal 3 and 4
-    def backlog(self, provider, count, marks):
+    def build_backlog(self, count):
+        """``count`` posted one-line invoices of the main company, made while it has no active
+        connection (nothing is enqueued): they are queued for each drain in bulk
+        (:meth:`enqueue`). One line: the same total whatever the provider's tax rounding, so
+        that both providers' drains send the same invoices."""
+        Connection = self.env["qxs.connection"]
+        Connection.search([("company_id", "=", self.company.id)]).write(
+            {"state": "disconnected", "active": False}
+        )
+        self.commit()
+        tax = self.taxes[self.company]
+        started = time.perf_counter()
+        ids = []
+        for start in range(0, count, self.args.chunk):
+            vals = [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.rng.choice(self.customers).id,
+                    "invoice_line_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": self.rng.choice(self.products).id,
+                                "quantity": self.rng.randint(1, 10),
+                                "price_unit": round(self.rng.uniform(10, 500), 2),
+                                "tax_ids": [(6, 0, tax.ids)],
+                            },
+                        )
+                    ],
+                }
+                for _n in range(min(self.args.chunk, count - start))
+            ]
+            moves = self.env["account.move"].with_company(self.company).create(vals)
+            moves.action_post()
+            self.commit()
+            ids += moves.ids
+            self.env.invalidate_all()
+            log(f"  built {len(ids)} of {count} ({time.perf_counter() - started:.0f} s)")
+        return ids, time.perf_counter() - started
+
+    def enqueue(self, conn, move_ids):
+        """Queue ``move_ids`` for ``conn`` as posting does (one pending record each), in bulk."""
+        started = time.perf_counter()
+        Sync = self.env["qxs.sync.record"].sudo()
+        for start in range(0, len(move_ids), 2000):
+            Sync.create(
+                [
+                    {
+                        "connection_id": conn.id,
+                        "purpose": "document",
+                        "res_model": "account.move",
+                        "res_id": move_id,
+                        "move_id": move_id,
+                        "state": "pending",
+                        "action": "push",
+                    }
+                    for move_id in move_ids[start : start + 2000]
+                ]
+            )
+            self.commit()
+            self.env.invalidate_all()
+        return time.perf_counter() - started
+
+    def backlog(self, provider, move_ids, marks):
+        count = len(move_ids)
         emulator = self.emulator(provider)
         try:
             conn = self.connect_to(provider, emulator)
-            log(f"{provider}: building a backlog of {count} documents")
-            moves, build_s = self.post_backlog(self.company, count)
+            enqueue_s = self.enqueue(conn, move_ids)
             self.env.invalidate_all()
             rss_before, _hwm = rss_mb()
-            log(f"{provider}: draining {count} documents (built in {build_s:.0f} s)")
+            log(f"{provider}: draining {count} documents (queued in {enqueue_s:.0f} s)")
             before = emulator.counts()
             drained = self.drain(conn, self.args.timeout, marks=marks)
             calls, total = self.calls_since(emulator, before)
@@ -203,6 +271,10 @@ class Limits(bm.Bench):
             numbers = [d.get("DocNumber") or d.get("InvoiceNumber") for d in remote]
         finally:
             emulator.stop()
+            self.env["qxs.connection"].search([("company_id", "=", self.company.id)]).write(
+                {"state": "disconnected", "active": False}
+            )
+            self.commit()
         limit = LIMITS[provider]
         customers = self.args.customers
         if provider == "qbo":
@@ -216,10 +288,10 @@ class Limits(bm.Bench):
         made = 60 * bound / limit["per_minute"]
         return {
             "documents": count,
-            "build_s": round(build_s, 1),
+            "build_s": round(self.build_s, 1),
+            "enqueue_s": round(enqueue_s, 1),
             "rss_before_drain_mb": rss_before,
             **drained,
-            "synced_of": len(moves),
             "remote_documents": len(remote),
             "duplicates": len(numbers) - len(set(numbers)),
             "api_calls": total,
@@ -277,7 +349,7 @@ class Limits(bm.Bench):
                 if other is not None:
                     other.stop()
                 self.env["qxs.connection"].search([("company_id", "=", other_company.id)]).write(
-                    {"state": "disconnected"}
+                    {"state": "disconnected", "active": False}
                 )
                 self.commit()
         base = out["alone"]["docs_per_s"]
@@ -349,8 +421,8 @@ def markdown(results):
             continue
         out += [f"{title} drained at the limits (goals 3 and 4)", "", head, sep]
         row(
-            "Documents (built and posted in, s)",
-            lambda r, k=key: f"{r[k]['documents']} " f"({r[k]['build_s']})",
+            "Documents (all built and posted once in, s; queued in, s)",
+            lambda r, k=key: f"{r[k]['documents']} ({r[k]['build_s']}; {r[k]['enqueue_s']})",
         )
         row(
             "Drained in, s (cron runs; slept waiting for a limit, s)",
@@ -426,20 +498,27 @@ def main(argv=None):
             if "fairness" in phases:
                 res["fairness"] = bench.fairness(provider)
             if "backlog" in phases:
+                if not hasattr(bench, "backlog_ids"):
+                    log(f"building {args.documents} posted invoices (no connection)")
+                    bench.backlog_ids, bench.build_s = bench.build_backlog(args.documents)
                 if args.small:
-                    res["small"] = bench.backlog(provider, args.small, (args.small,))
-                res["backlog"] = bench.backlog(provider, args.documents, (1000, args.documents))
+                    small = bench.backlog_ids[: args.small]
+                    res["small"] = bench.backlog(provider, small, (args.small,))
+                res["backlog"] = bench.backlog(provider, bench.backlog_ids, (1000, args.documents))
             # JSON keys of the marks are strings
             for key in ("small", "backlog"):
                 if key in res:
                     res[key]["marks"] = {str(k): v for k, v in res[key]["marks"].items()}
     results["meta"]["total_seconds"] = round(time.perf_counter() - started, 1)
     results["meta"]["peak_rss_mb"] = rss_mb()[1]
-    print(markdown(results))
-    print()
-    print(json.dumps(results, indent=2, sort_keys=True))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, sort_keys=True))
+    try:
+        print(markdown(results))
+    except Exception as exc:  # the JSON below still holds every figure
+        log(f"the tables could not be printed: {exc!r}")
+    print()
+    print(json.dumps(results, indent=2, sort_keys=True))
     return 0
 
 

@@ -8,6 +8,8 @@
 #                                                        # provider (see bench/README.md)
 #   bash setup/bench.sh --limits [--documents 10000 ...] # throughput at the providers' limits
 #                                                        # (bench/limits.py, issue 16)
+#   bash setup/bench.sh --server-load [--rate 5 ...]     # latency with odoo-bin as a server
+#                                                        # (bench/server_load.py, issue 16)
 #
 #   1. setup/install.sh (does nothing when everything is installed)
 #   2. the template database of setup/test.sh (Odoo's base modules; built once when missing)
@@ -77,6 +79,11 @@ if [ "${1:-}" = "--limits" ]; then
     # --limits (see bench/README.md, "At the providers' limits").
     script="$REPO_ROOT/bench/limits.py"
     shift
+elif [ "${1:-}" = "--server-load" ]; then
+    # Latency with Odoo as a server (issue 16, goal 5): bench/server_load.py starts odoo-bin.
+    script="$REPO_ROOT/bench/server_load.py"
+    shift
+    set -- --odoo-bin "$ODOO_BIN" "$@"
 fi
 
 say "Installing qbo_xero_sync and qbo_xero_sync_cogs on $BENCH_DB"
