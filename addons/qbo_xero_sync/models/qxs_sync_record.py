@@ -233,17 +233,24 @@ class QxsSyncRecord(models.Model):
         the connection, released by the commit after the group, is taken first (two workers
         sending one company's groups at once both created its new customers and items, and
         the slower one's documents failed as duplicate names). The records are then locked
-        with FOR UPDATE SKIP LOCKED, so that concurrent workers never take the same record."""
+        with FOR UPDATE SKIP LOCKED, so that concurrent workers never take the same record.
+
+        Connections take turns: the one with the fewest records taken in this run (``seen_ids``)
+        comes first, then the one waiting longest, so that a connection's backlog (or its slow
+        or failing provider) does not hold another connection's documents back."""
         self.env.flush_all()  # the SQL below must see every pending write
         now = fields.Datetime.now()
         self.env.cr.execute(
             """
-            SELECT connection_id FROM qxs_sync_record
-             WHERE state = 'pending' AND (next_attempt IS NULL OR next_attempt <= %s)
-               AND NOT (id = ANY(%s))
-             GROUP BY connection_id ORDER BY min(id)
+            SELECT r.connection_id FROM qxs_sync_record r
+             WHERE r.state = 'pending' AND (r.next_attempt IS NULL OR r.next_attempt <= %s)
+               AND NOT (r.id = ANY(%s))
+             GROUP BY r.connection_id
+             ORDER BY (SELECT count(*) FROM qxs_sync_record s
+                        WHERE s.id = ANY(%s) AND s.connection_id = r.connection_id),
+                      min(r.id)
             """,
-            [now, list(seen_ids)],
+            [now, list(seen_ids), list(seen_ids)],
         )
         for (conn_id,) in self.env.cr.fetchall():
             self.env.cr.execute(
@@ -285,11 +292,12 @@ class QxsSyncRecord(models.Model):
     def _cron_sync(self, limit=const.CRON_BATCH_LIMIT):
         """Send due records, one locked group at a time, committing after each group.
 
-        A group of documents held back whole by the provider's rate limit (every record still
-        pending, due later, no attempt counted) holds the connection: its other due records
+        A group of documents held back whole by the provider's rate limit, or by the provider
+        failing (see :meth:`_throttled_until`), holds the connection: its other due records
         wait until the same time without calling (a backlog would otherwise spend a call, and
-        the look-ups before it, on each of its groups), the run goes on with the other
-        connections, and the cron is triggered again at that time."""
+        the look-ups before it, on each of its groups, or wait for a failing provider group
+        after group), the run goes on with the other connections, and the cron is triggered
+        again at that time."""
         can_commit = self.env["account.move"]._can_commit()
         seen = set()
         refreshed = set()
@@ -328,18 +336,23 @@ class QxsSyncRecord(models.Model):
         return len(seen)
 
     def _throttled_until(self, attempts):
-        """When a group of documents held back whole by a rate limit may call again, else
-        None. ``attempts``: each record's attempts before the group was sent (a rate limit
-        counts none; a payment waiting for its documents looks alike and is left out)."""
+        """When the connection of a group of documents held back whole may call again, else
+        None: by a rate limit (every record still pending, due later, no attempt counted), or
+        by its provider failing (every record still pending, due later after one more failed
+        attempt: a 5xx or no answer for the whole group, so the provider, not a document, is at
+        fault). ``attempts``: each record's attempts before the group was sent. A payment
+        waiting for its documents looks like a rate limit and is left out."""
         now = fields.Datetime.now()
         if not self or any(
             rec.purpose != "document"
             or rec.state != "pending"
             or not rec.next_attempt
             or rec.next_attempt <= now
-            or rec.attempts != attempts.get(rec.id)
             for rec in self
         ):
+            return None
+        added = {rec.attempts - attempts.get(rec.id, rec.attempts) for rec in self}
+        if added not in ({0}, {1}):
             return None
         return min(self.mapped("next_attempt"))
 
