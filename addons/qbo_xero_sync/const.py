@@ -271,3 +271,7 @@ QBO_REQUESTS_PER_MINUTE = 500  # QuickBooks' requests per minute per company
 # Added to a wait computed from this process's own calls: QuickBooks counts a call when it
 # receives it (after we noted it), and a record's next attempt is stored to the second.
 QBO_WINDOW_MARGIN = 1.5
+# A send cron run stops taking groups after this many seconds and triggers itself again: a run
+# of CRON_BATCH_LIMIT records on a loaded machine (the cron worker is niced) may otherwise pass
+# Odoo's limit_time_real (120 s by default) and be killed, its current group rolled back.
+CRON_RUN_SECONDS = 45

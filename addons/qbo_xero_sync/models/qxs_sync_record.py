@@ -1,5 +1,6 @@
 import dataclasses
 import logging
+import time
 
 from odoo import _, api, fields, models
 
@@ -290,7 +291,8 @@ class QxsSyncRecord(models.Model):
 
     @api.model
     def _cron_sync(self, limit=const.CRON_BATCH_LIMIT):
-        """Send due records, one locked group at a time, committing after each group.
+        """Send due records, one locked group at a time, committing after each group; at most
+        ``limit`` records and ``const.CRON_RUN_SECONDS`` per run (then it triggers itself).
 
         A group of documents held back whole by the provider's rate limit, or by the provider
         failing (see :meth:`_throttled_until`), holds the connection: its other due records
@@ -304,7 +306,8 @@ class QxsSyncRecord(models.Model):
         adapters = {}
         held = {}  # connection id -> when its rate limit lets calls through again
         failed_ids = []  # records that went to error in this run: the failure digests
-        while len(seen) < limit:
+        deadline = time.monotonic() + const.CRON_RUN_SECONDS
+        while len(seen) < limit and time.monotonic() < deadline:
             group = self._lock_group(seen)
             if not group:
                 break
@@ -328,7 +331,7 @@ class QxsSyncRecord(models.Model):
                 # sent must be recorded even if a later group fails.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         cron = self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")
-        if len(seen) >= limit:
+        if len(seen) >= limit or time.monotonic() >= deadline:
             cron._trigger()
         if held:
             cron._trigger(at=min(held.values()))
