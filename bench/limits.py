@@ -277,7 +277,10 @@ class Limits(bm.Bench):
             emulator = self.emulator(provider, batch_rate_limit_per_minute=per_minute)
             PACER.batches_per_minute = per_minute
         else:
+            from odoo.addons.qbo_xero_sync.adapters.xero.pacing import MINUTE
+
             emulator = self.emulator(provider, rate_limit_per_minute=per_minute)
+            MINUTE.limit = per_minute
         try:
             conn = self.connect_to(provider, emulator)
             enqueue_s = self.enqueue(conn, move_ids)

@@ -163,6 +163,9 @@ def run_provider(bench, args, provider, logfile):
             move = bench.env["account.move"].browse(move_id)
             move.action_post()
             bench.commit()
+            log_every = max(1, count // 10)
+            if n % log_every == 0:
+                log(f"{provider}: {n + 1} posted, {len(watcher.seen)} at the provider")
             posted[move.name] = time.time()
             bench.env.invalidate_all()
         posting_s = time.time() - started
@@ -175,6 +178,9 @@ def run_provider(bench, args, provider, logfile):
         if server:
             server.stop()
         emulator.stop()
+        # A new transaction: the server's cron wrote the connection meanwhile.
+        bench.env.cr.rollback()
+        bench.env.invalidate_all()
         bench.env["qxs.connection"].search([("company_id", "=", bench.company.id)]).write(
             {"state": "disconnected", "active": False}
         )

@@ -275,3 +275,5 @@ QBO_WINDOW_MARGIN = 1.5
 # of CRON_BATCH_LIMIT records on a loaded machine (the cron worker is niced) may otherwise pass
 # Odoo's limit_time_real (120 s by default) and be killed, its current group rolled back.
 CRON_RUN_SECONDS = 45
+XERO_CALLS_PER_MINUTE = 60  # Xero's calls per rolling minute per organisation
+XERO_WINDOW_MARGIN = 1.5  # seconds added to a wait computed from this process's own calls
