@@ -6,6 +6,10 @@
 #   bash setup/bench.sh --invoices 1000 --providers qbo  # any option of bench/benchmark.py
 #   bash setup/bench.sh --campaign 5000 [--seed S]       # the randomized campaign, N steps per
 #                                                        # provider (see bench/README.md)
+#   bash setup/bench.sh --limits [--documents 10000 ...] # throughput at the providers' limits
+#                                                        # (bench/limits.py, issue 16)
+#   bash setup/bench.sh --server-load [--rate 5 ...]     # latency with odoo-bin as a server
+#                                                        # (bench/server_load.py, issue 16)
 #
 #   1. setup/install.sh (does nothing when everything is installed)
 #   2. the template database of setup/test.sh (Odoo's base modules; built once when missing)
@@ -69,6 +73,19 @@ if [ "${1:-}" = "--campaign" ]; then
     exit 1
 fi
 
+script="$REPO_ROOT/bench/benchmark.py"
+if [ "${1:-}" = "--limits" ]; then
+    # Throughput at the providers' limits (issue 16): bench/limits.py with the options after
+    # --limits (see bench/README.md, "At the providers' limits").
+    script="$REPO_ROOT/bench/limits.py"
+    shift
+elif [ "${1:-}" = "--server-load" ]; then
+    # Latency with Odoo as a server (issue 16, goal 5): bench/server_load.py starts odoo-bin.
+    script="$REPO_ROOT/bench/server_load.py"
+    shift
+    set -- --odoo-bin "$ODOO_BIN" "$@"
+fi
+
 say "Installing qbo_xero_sync and qbo_xero_sync_cogs on $BENCH_DB"
 "$PY" "$ODOO_BIN" -d "$BENCH_DB" --data-dir "$DATA_DIR" --addons-path "$(addons_path)" \
     -i qbo_xero_sync,qbo_xero_sync_cogs --without-demo=all --stop-after-init --no-http \
@@ -76,5 +93,5 @@ say "Installing qbo_xero_sync and qbo_xero_sync_cogs on $BENCH_DB"
     || { tail -50 "$logdir/install.log"; die "Installing the addons failed."; }
 
 say "Benchmark on $BENCH_DB (progress on stderr; tables and JSON on stdout)"
-PYTHONPATH="$REPO_ROOT${PYTHONPATH:+:$PYTHONPATH}" "$PY" "$REPO_ROOT/bench/benchmark.py" \
+PYTHONPATH="$REPO_ROOT${PYTHONPATH:+:$PYTHONPATH}" "$PY" "$script" \
     -d "$BENCH_DB" --addons-path "$(addons_path)" --data-dir "$DATA_DIR" "$@"

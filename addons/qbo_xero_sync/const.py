@@ -286,3 +286,16 @@ XERO_POLL_PAGE_SIZE = 1000  # Invoices / CreditNotes per page of a poll (Xero's 
 # Customers found or created ahead of a cron run's documents: the partners of at most this
 # many pending documents of the connection (new customers then go in full batches).
 BULK_CUSTOMER_DOCUMENTS = 1000
+
+# Throughput (issue 16)
+QBO_BATCHES_PER_MINUTE = 40  # QuickBooks' batch requests per minute per company
+QBO_REQUESTS_PER_MINUTE = 500  # QuickBooks' requests per minute per company
+# Added to a wait computed from this process's own calls: QuickBooks counts a call when it
+# receives it (after we noted it), and a record's next attempt is stored to the second.
+QBO_WINDOW_MARGIN = 1.5
+# A send cron run stops taking groups after this many seconds and triggers itself again: a run
+# of CRON_BATCH_LIMIT records on a loaded machine (the cron worker is niced) may otherwise pass
+# Odoo's limit_time_real (120 s by default) and be killed, its current group rolled back.
+CRON_RUN_SECONDS = 45
+XERO_CALLS_PER_MINUTE = 60  # Xero's calls per rolling minute per organisation
+XERO_WINDOW_MARGIN = 1.5  # seconds added to a wait computed from this process's own calls

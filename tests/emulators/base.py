@@ -32,16 +32,40 @@ from ..contracts.check import check_exchange
 
 
 class Clock:
-    """Wall clock plus an offset that tests can move forward."""
+    """Wall clock plus an offset that tests can move forward, running ``speed`` times faster
+    than the wall clock when asked (opt-in: the emulator's ``clock_speed`` setting, default 1).
 
-    def __init__(self):
+    With ``speed`` N, an emulated minute passes in 60 / N real seconds: rate-limit windows and
+    token lifetimes shrink accordingly, and waits that the emulator tells a client (Xero's
+    Retry-After) are given in real seconds (:meth:`real_seconds`), so that a client that waits
+    what it is told waits the right time."""
+
+    def __init__(self, speed=1.0):
         self.offset = 0.0
+        self.speed = 1.0
+        self._origin = time.time()
+        self.set_speed(speed)
 
     def now(self):
-        return time.time() + self.offset
+        real = time.time()
+        return real + (real - self._origin) * (self.speed - 1.0) + self.offset
 
     def advance(self, seconds):
         self.offset += float(seconds)
+
+    def set_speed(self, speed):
+        """Emulated seconds per real second from now on (the time reached so far is kept)."""
+        speed = float(speed)
+        if speed <= 0:
+            raise ValueError(f"clock speed must be positive, got {speed}")
+        real = time.time()
+        self.offset += (real - self._origin) * (self.speed - 1.0)
+        self._origin = real
+        self.speed = speed
+
+    def real_seconds(self, seconds):
+        """Real seconds that ``seconds`` of emulated time take."""
+        return seconds / self.speed
 
 
 class Request:
@@ -197,6 +221,7 @@ class Emulator:
             self.faults = []
             self.log = []
             self.webhook_deliveries = []
+            self.clock.set_speed(self.config.get("clock_speed") or 1.0)
             self.clock.offset = 0.0
             self.on_reset()
 
@@ -333,11 +358,18 @@ class Emulator:
         if action == "clock":
             if req.method == "POST":
                 self.clock.advance((data or {}).get("advance", 0))
-            return Response(200, {"now": self.clock.now(), "offset": self.clock.offset})
+                if (data or {}).get("speed"):
+                    self.clock.set_speed(data["speed"])
+            return Response(
+                200,
+                {"now": self.clock.now(), "offset": self.clock.offset, "speed": self.clock.speed},
+            )
         if action == "config":
             if req.method == "POST":
                 with self.lock:
                     self.config.update(data or {})
+                    if (data or {}).get("clock_speed"):
+                        self.clock.set_speed(data["clock_speed"])
             return Response(200, self.config)
         extra = self.admin_action(action, req, data)
         if extra is not None:

@@ -1074,7 +1074,7 @@ class XeroEmulator(Emulator):
             problem, wait = "concurrent", 1
         if problem:
             headers = {
-                "Retry-After": max(1, math.ceil(wait)),
+                "Retry-After": max(1, math.ceil(self.clock.real_seconds(wait))),
                 "X-Rate-Limit-Problem": problem,
                 **self._limit_headers(tid),
             }

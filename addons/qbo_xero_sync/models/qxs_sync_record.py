@@ -1,5 +1,6 @@
 import dataclasses
 import logging
+import time
 
 from odoo import _, api, fields, models
 
@@ -233,17 +234,24 @@ class QxsSyncRecord(models.Model):
         the connection, released by the commit after the group, is taken first (two workers
         sending one company's groups at once both created its new customers and items, and
         the slower one's documents failed as duplicate names). The records are then locked
-        with FOR UPDATE SKIP LOCKED, so that concurrent workers never take the same record."""
+        with FOR UPDATE SKIP LOCKED, so that concurrent workers never take the same record.
+
+        Connections take turns: the one with the fewest records taken in this run (``seen_ids``)
+        comes first, then the one waiting longest, so that a connection's backlog (or its slow
+        or failing provider) does not hold another connection's documents back."""
         self.env.flush_all()  # the SQL below must see every pending write
         now = fields.Datetime.now()
         self.env.cr.execute(
             """
-            SELECT connection_id FROM qxs_sync_record
-             WHERE state = 'pending' AND (next_attempt IS NULL OR next_attempt <= %s)
-               AND NOT (id = ANY(%s))
-             GROUP BY connection_id ORDER BY min(id)
+            SELECT r.connection_id FROM qxs_sync_record r
+             WHERE r.state = 'pending' AND (r.next_attempt IS NULL OR r.next_attempt <= %s)
+               AND NOT (r.id = ANY(%s))
+             GROUP BY r.connection_id
+             ORDER BY (SELECT count(*) FROM qxs_sync_record s
+                        WHERE s.id = ANY(%s) AND s.connection_id = r.connection_id),
+                      min(r.id)
             """,
-            [now, list(seen_ids)],
+            [now, list(seen_ids), list(seen_ids)],
         )
         for (conn_id,) in self.env.cr.fetchall():
             self.env.cr.execute(
@@ -283,13 +291,23 @@ class QxsSyncRecord(models.Model):
 
     @api.model
     def _cron_sync(self, limit=const.CRON_BATCH_LIMIT):
-        """Send due records, one locked group at a time, committing after each group."""
+        """Send due records, one locked group at a time, committing after each group; at most
+        ``limit`` records and ``const.CRON_RUN_SECONDS`` per run (then it triggers itself).
+
+        A group of documents held back whole by the provider's rate limit, or by the provider
+        failing (see :meth:`_throttled_until`), holds the connection: its other due records
+        wait until the same time without calling (a backlog would otherwise spend a call, and
+        the look-ups before it, on each of its groups, or wait for a failing provider group
+        after group), the run goes on with the other connections, and the cron is triggered
+        again at that time."""
         can_commit = self.env["account.move"]._can_commit()
         seen = set()
         refreshed = set()
         adapters = {}
+        held = {}  # connection id -> when its rate limit lets calls through again
         failed_ids = []  # records that went to error in this run: the failure digests
-        while len(seen) < limit:
+        deadline = time.monotonic() + const.CRON_RUN_SECONDS
+        while len(seen) < limit and time.monotonic() < deadline:
             group = self._lock_group(seen)
             if not group:
                 break
@@ -300,17 +318,63 @@ class QxsSyncRecord(models.Model):
                 self._refresh_before_work(conn)
                 continue
             seen.update(group.ids)
+            attempts = {rec.id: rec.attempts for rec in group}
             # In the documents' company: revenue codes and billing accounts are per company.
             group.with_company(group.connection_id.company_id)._process_group(adapters)
             failed_ids += group.filtered(lambda rec: rec.state == "error").ids
+            until = group._throttled_until(attempts)
+            if until:
+                held[conn.id] = until
+                group._hold_connection(until)
             if can_commit:
                 # One commit per sent group, as account's own sending cron does: what was
                 # sent must be recorded even if a later group fails.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
-        if len(seen) >= limit:
-            self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")._trigger()
+        cron = self.env.ref("qbo_xero_sync.ir_cron_qxs_sync")
+        if len(seen) >= limit or time.monotonic() >= deadline:
+            cron._trigger()
+        if held:
+            cron._trigger(at=min(held.values()))
         self.browse(failed_ids)._send_failure_digests()
         return len(seen)
+
+    def _throttled_until(self, attempts):
+        """When the connection of a group of documents held back whole may call again, else
+        None: by a rate limit (every record still pending, due later, no attempt counted), or
+        by its provider failing (every record still pending, due later after one more failed
+        attempt: a 5xx or no answer for the whole group, so the provider, not a document, is at
+        fault). ``attempts``: each record's attempts before the group was sent. A payment
+        waiting for its documents looks like a rate limit and is left out."""
+        now = fields.Datetime.now()
+        if not self or any(
+            rec.purpose != "document"
+            or rec.state != "pending"
+            or not rec.next_attempt
+            or rec.next_attempt <= now
+            for rec in self
+        ):
+            return None
+        added = {rec.attempts - attempts.get(rec.id, rec.attempts) for rec in self}
+        if added not in ({0}, {1}):
+            return None
+        return min(self.mapped("next_attempt"))
+
+    def _hold_connection(self, until):
+        """The connection's other due records wait until ``until`` (one UPDATE; records locked
+        by another transaction are left as they are)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            UPDATE qxs_sync_record SET next_attempt = %s
+             WHERE id IN (
+                SELECT id FROM qxs_sync_record
+                 WHERE connection_id = %s AND state = 'pending'
+                   AND (next_attempt IS NULL OR next_attempt < %s) AND NOT (id = ANY(%s))
+                   FOR UPDATE SKIP LOCKED)
+            """,
+            [until, self.connection_id.id, until, self.ids],
+        )
+        self.env["qxs.sync.record"].invalidate_model(["next_attempt"])
 
     @api.model
     def _refresh_before_work(self, conn):

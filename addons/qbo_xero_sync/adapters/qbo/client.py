@@ -97,7 +97,7 @@ class QboClient(QuickBooks):
         started = time.monotonic()
         response = error = None
         try:
-            with PACER.slot(self.company_id):
+            with PACER.slot(self.company_id, url):
                 response = self.last_response = requests.request(
                     request_type,
                     url,
@@ -366,7 +366,11 @@ class QboClientMixin:
             return SyncError(
                 _("QuickBooks throttled the requests (429); retrying later."),
                 kind=RETRY,
-                retry_after=int(headers.get("Retry-After") or const.QBO_THROTTLE_WAIT),
+                retry_after=int(
+                    headers.get("Retry-After")
+                    or PACER.retry_after(self._realm)
+                    or const.QBO_THROTTLE_WAIT
+                ),
                 code=3001,
                 throttled=True,
             )

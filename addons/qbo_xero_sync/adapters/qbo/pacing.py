@@ -14,12 +14,22 @@ every adapter instance and every thread (cron workers), keeps the calls of one r
 It sleeps only when ``rate`` calls of the realm were answered within the last second (or are
 still in flight), and only until the oldest slot frees. Several processes (Odoo's prefork
 workers) each have their own pacer: a 429 that still comes is a retry error (client.py).
+
+The minute limits (500 requests, 40 batch requests) are not paced ahead: a cron must not sleep
+for most of a minute, and the tests' emulator restarts its windows at each test while real time
+goes on. The pacer notes when each call of the minute was sent instead, so that a 429 without
+Retry-After (QuickBooks gives none) waits exactly until the minute window has room again
+(:meth:`Pacer.retry_after`), not a whole minute more: the engine then holds the connection's
+other due records until that time (``qxs.sync.record._cron_sync``), and a backlog drains at
+the limit.
 """
 
+import math
 import threading
 import time
 from collections import defaultdict, deque
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 from ... import const
 
@@ -34,12 +44,25 @@ class Pacer:
         self._cond = threading.Condition()
         self._answered = defaultdict(deque)  # key -> times of answers within the last span
         self._in_flight = defaultdict(int)  # key -> calls sent, not yet answered
+        self._sent = defaultdict(deque)  # key -> times calls were sent, the last minute's
+        self._batches = defaultdict(deque)  # key -> times batch requests were sent
+        # QuickBooks' minute limits (a benchmark against scaled-down limits lowers them)
+        self.batches_per_minute = const.QBO_BATCHES_PER_MINUTE
+        self.requests_per_minute = const.QBO_REQUESTS_PER_MINUTE
 
     @contextmanager
-    def slot(self, key):
+    def slot(self, key, url=None):
         """Wait for a free slot of ``key``, hold it while the block runs (the call), then keep
-        it for ``span`` seconds after."""
+        it for ``span`` seconds after. ``url``: the call's, noted for :meth:`retry_after`."""
         self._acquire(key)
+        with self._cond:
+            now = self.clock()
+            self._sent[key].append(now)
+            if url and urlsplit(url).path.rstrip("/").endswith("/batch"):
+                self._batches[key].append(now)
+            for times in (self._sent[key], self._batches[key]):
+                while times and times[0] <= now - 60:
+                    times.popleft()
         try:
             yield
         finally:
@@ -60,6 +83,24 @@ class Pacer:
                     return
                 # Full: wait until the oldest answer is a span old, or a call in flight ends.
                 self._cond.wait(answered[0] + self.span - now if answered else None)
+
+    def retry_after(self, key):
+        """Whole seconds until this process's own calls of ``key`` leave room in QuickBooks'
+        minute windows (40 batch requests, 500 requests), or None when they do not fill one
+        (the 429 came because of another process, or a fault: the caller's default applies)."""
+        with self._cond:
+            now = self.clock()
+            waits = []
+            for times, limit in (
+                (self._batches[key], self.batches_per_minute),
+                (self._sent[key], self.requests_per_minute),
+            ):
+                recent = [t for t in times if t > now - 60]
+                if len(recent) >= limit:
+                    waits.append(recent[-limit] + 60 - now)
+            if not waits:
+                return None
+            return max(1, math.ceil(max(waits) + const.QBO_WINDOW_MARGIN))
 
 
 PACER = Pacer(const.QBO_REQUESTS_PER_SECOND)

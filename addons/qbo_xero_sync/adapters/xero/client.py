@@ -31,6 +31,7 @@ from ... import const
 from ...exceptions import AUTH, GONE, RETRY, USER, SyncError
 from ..base import oauth_operation
 from ..i18n import _
+from .pacing import MINUTE
 
 _logger = logging.getLogger(__name__)
 
@@ -170,6 +171,7 @@ class XeroClientMixin:
         if not tenant:
             raise SyncError(_("Choose the Xero organisation on the connection."), kind=AUTH)
         self._check_budget()
+        MINUTE.note(tenant)
         kwargs.setdefault("_request_timeout", TIMEOUT)
         for attempt in (1, 2):
             api = self._api(force_refresh=attempt == 2)
@@ -193,7 +195,7 @@ class XeroClientMixin:
             raise SyncError(
                 _("Xero's 60 calls per minute are used up; retrying in a minute."),
                 kind=RETRY,
-                retry_after=60,
+                retry_after=MINUTE.retry_after(self.settings.org_id),
                 throttled=True,
             )
         day = self._cache.get("day_remaining")

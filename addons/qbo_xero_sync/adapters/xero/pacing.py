@@ -1,0 +1,48 @@
+"""When Xero's minute window has room again, from this process's own calls.
+
+Xero allows 60 calls per rolling minute per organisation; its answers say how many are left
+(``X-MinLimit-Remaining``), not when the oldest call leaves the window. The client refuses a
+call when the last answer said none is left (client.py ``_check_budget``): the records then
+wait until the oldest of this process's calls of the last minute is a minute old (plus a
+margin), not a whole minute from the refusal, which lost the time the engine took to spend the
+minute's calls at each minute of a backlog. One log per process, shared by every adapter and
+thread; another process's calls are unknown to it (its 429s give their own Retry-After).
+"""
+
+import math
+import threading
+import time
+from collections import defaultdict, deque
+
+from ... import const
+
+
+class MinuteLog:
+    """Times of the last ``limit`` calls per key, for :meth:`retry_after`."""
+
+    def __init__(self, limit=const.XERO_CALLS_PER_MINUTE, clock=time.monotonic):
+        self.limit = limit
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._sent = defaultdict(deque)
+
+    def note(self, key):
+        """A call of ``key`` is about to be sent."""
+        with self._lock:
+            sent = self._sent[key]
+            sent.append(self.clock())
+            while len(sent) > self.limit:
+                sent.popleft()
+
+    def retry_after(self, key, default=60):
+        """Whole seconds until the oldest of the last ``limit`` calls is a minute old (plus
+        ``const.XERO_WINDOW_MARGIN``); ``default`` when fewer calls were made here."""
+        with self._lock:
+            sent = self._sent[key]
+            if len(sent) < self.limit:
+                return default
+            wait = sent[0] + 60 - self.clock() + const.XERO_WINDOW_MARGIN
+        return max(1, min(default, math.ceil(wait)))
+
+
+MINUTE = MinuteLog()
