@@ -410,6 +410,18 @@ def test_accounts_and_read_only_lists(emu, qb):
 
 
 # ------------------------------------------------------------------------------ invoices
+def test_us_explicit_tax_amount_is_honoured_and_prorated(emu, qb):
+    """An explicit TotalTax (not zero: the SDK sends 0 by default) replaces the computed tax."""
+    inv = invoice(sales_line("3", 1, 275, tax="TAX"), doc="INV/TAX1", tax_code="2")
+    inv.TxnTaxDetail.TotalTax = 22.7  # computed: 22.69 (275 x 8.25 %)
+    saved = inv.save(qb=qb)
+    assert saved.TxnTaxDetail.TotalTax == 22.7
+    assert sum(line.Amount for line in saved.TxnTaxDetail.TaxLine) == 22.7
+    assert saved.TotalAmt == 275 + 22.7
+    computed = invoice(sales_line("3", 1, 275, tax="TAX"), doc="INV/TAX2", tax_code="2")
+    assert computed.save(qb=qb).TxnTaxDetail.TotalTax == 22.69
+
+
 def test_invoice_totals_tax_discount_and_terms(emu, qb):
     discount = DiscountLine()
     discount.DiscountLineDetail = DiscountLineDetail()

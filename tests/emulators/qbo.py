@@ -1569,6 +1569,21 @@ class QboEmulator(Emulator):
                         },
                     }
                 )
+        explicit = _dec(tax_detail.get("TotalTax"), "TxnTaxDetail.TotalTax") if us else None
+        if explicit and tax_lines and explicit != total_tax:
+            # US: "whenever an explicit tax amount is sent in the transaction request the AST
+            # engine honors the amount and prorates it across tax rates" (Intuit, 2017-12-11).
+            # A zero is no explicit amount: python-quickbooks sends TotalTax 0 by default.
+            left = explicit
+            for n, tax_line in enumerate(tax_lines):
+                share = (
+                    left
+                    if n == len(tax_lines) - 1
+                    else _q(explicit * Decimal(str(tax_line["Amount"])) / (total_tax or 1))
+                )
+                tax_line["Amount"] = _money(share)
+                left -= share
+            total_tax = explicit
         obj["TxnTaxDetail"] = {"TotalTax": _money(total_tax), "TaxLine": tax_lines}
         if us and _ref(tax_detail.get("TxnTaxCodeRef")):
             obj["TxnTaxDetail"]["TxnTaxCodeRef"] = {"value": _ref(tax_detail["TxnTaxCodeRef"])}

@@ -86,6 +86,11 @@ class QboDocumentsMixin(QboDocumentOptionsMixin):
             payload["PrivateNote"] += f" - {doc['reference']}"
         if txn_tax_code:
             payload["TxnTaxDetail"] = {"TxnTaxCodeRef": {"value": txn_tax_code}}
+        if us_tax and doc.get("tax_fixed") and doc.get("amount_tax"):
+            # Odoo's tax amount as is (a daily summary: the sum of its documents' rounded
+            # taxes): QuickBooks' US sales tax engine honours an explicit amount and prorates
+            # it across the tax rates, instead of computing it on the summary's total.
+            payload.setdefault("TxnTaxDetail", {})["TotalTax"] = round(doc["amount_tax"], 2)
         if not us_tax:
             payload["GlobalTaxCalculation"] = "TaxInclusive" if inclusive else "TaxExcluded"
         return payload
