@@ -6,7 +6,8 @@ from odoo import _, api, fields, models
 
 from .. import const
 from ..adapters import Outcome, document_kind
-from ..exceptions import SyncError
+from ..exceptions import RETRY, SyncError
+from .account_move_payment import WAIT
 
 _logger = logging.getLogger(__name__)
 
@@ -294,17 +295,19 @@ class QxsSyncRecord(models.Model):
         """Send due records, one locked group at a time, committing after each group; at most
         ``limit`` records and ``const.CRON_RUN_SECONDS`` per run (then it triggers itself).
 
-        A group of documents held back whole by the provider's rate limit, or by the provider
-        failing (see :meth:`_throttled_until`), holds the connection: its other due records
-        wait until the same time without calling (a backlog would otherwise spend a call, and
-        the look-ups before it, on each of its groups, or wait for a failing provider group
-        after group), the run goes on with the other connections, and the cron is triggered
-        again at that time."""
+        A group of documents held back whole by the provider's rate limit, or the second
+        group of a run failed whole by the provider (see :meth:`_held_until`), holds the
+        connection: its other due records wait until the same time without calling (a backlog
+        would otherwise spend a call, and the look-ups before it, on each of its groups, or
+        wait for a failing provider group after group), the run goes on with the other
+        connections, and the cron is triggered again at that time. One group failed whole
+        holds nothing: a time-out may be that request's alone."""
         can_commit = self.env["account.move"]._can_commit()
         seen = set()
         refreshed = set()
         adapters = {}
         held = {}  # connection id -> when its rate limit lets calls through again
+        failing = set()  # connections of which a group failed whole in this run
         failed_ids = []  # records that went to error in this run: the failure digests
         deadline = time.monotonic() + const.CRON_RUN_SECONDS
         while len(seen) < limit and time.monotonic() < deadline:
@@ -318,14 +321,15 @@ class QxsSyncRecord(models.Model):
                 self._refresh_before_work(conn)
                 continue
             seen.update(group.ids)
-            attempts = {rec.id: rec.attempts for rec in group}
             # In the documents' company: revenue codes and billing accounts are per company.
-            group.with_company(group.connection_id.company_id)._process_group(adapters)
+            outcome = group.with_company(group.connection_id.company_id)._process_group(adapters)
             failed_ids += group.filtered(lambda rec: rec.state == "error").ids
-            until = group._throttled_until(attempts)
-            if until:
+            until, throttled = group._held_until(outcome)
+            if until and (throttled or conn.id in failing):
                 held[conn.id] = until
                 group._hold_connection(until)
+            elif until:
+                failing.add(conn.id)  # once may be a passing fault; twice, the provider's
             if can_commit:
                 # One commit per sent group, as account's own sending cron does: what was
                 # sent must be recorded even if a later group fails.
@@ -338,26 +342,28 @@ class QxsSyncRecord(models.Model):
         self.browse(failed_ids)._send_failure_digests()
         return len(seen)
 
-    def _throttled_until(self, attempts):
-        """When the connection of a group of documents held back whole may call again, else
-        None: by a rate limit (every record still pending, due later, no attempt counted), or
-        by its provider failing (every record still pending, due later after one more failed
-        attempt: a 5xx or no answer for the whole group, so the provider, not a document, is at
-        fault). ``attempts``: each record's attempts before the group was sent. A payment
-        waiting for its documents looks like a rate limit and is left out."""
-        now = fields.Datetime.now()
-        if not self or any(
-            rec.purpose != "document"
-            or rec.state != "pending"
-            or not rec.next_attempt
-            or rec.next_attempt <= now
-            for rec in self
+    def _held_until(self, outcome):
+        """(When the connection of a group of documents held back whole may call again, or
+        None; whether by a rate limit): every document of the group was refused by the
+        provider's rate limit, or failed for a passing reason of the provider's (a 5xx, a
+        time-out: the provider, not a document, is at fault), and each still waits.
+        ``outcome``: the group's answers. A document waiting for another record (code
+        ``wait``) holds nothing: the record it waits for must go on."""
+        errors = list(outcome.results.values()) if outcome else []
+        if (
+            self[:1].purpose != "document"
+            or len(errors) != len(self)
+            or not all(isinstance(exc, SyncError) and exc.code != WAIT for exc in errors)
+            or not (
+                all(exc.throttled for exc in errors)
+                or all(exc.kind == RETRY and not exc.throttled for exc in errors)
+            )
         ):
-            return None
-        added = {rec.attempts - attempts.get(rec.id, rec.attempts) for rec in self}
-        if added not in ({0}, {1}):
-            return None
-        return min(self.mapped("next_attempt"))
+            return None, False
+        now = fields.Datetime.now()
+        if any(rec.state != "pending" or (rec.next_attempt or now) <= now for rec in self):
+            return None, False
+        return min(self.mapped("next_attempt")), errors[0].throttled
 
     def _hold_connection(self, until):
         """The connection's other due records wait until ``until`` (one UPDATE; records locked
@@ -433,6 +439,7 @@ class QxsSyncRecord(models.Model):
         connection._qxs_store_reference(adapters[connection.id])
         # The group's HTTP attempts, with its records, to the sync history (never raises).
         self.env["qxs.sync.log"]._record_adapters(connection, [adapters[connection.id]], self)
+        return outcome
 
     def _apply_outcome(self, outcome):
         """Write back all that an adapter answered: each record's outcome (in a savepoint of
