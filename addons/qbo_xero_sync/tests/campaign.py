@@ -91,6 +91,7 @@ from odoo.exceptions import UserError, ValidationError
 from .campaign_actions import CampaignActions
 from .campaign_checks import CampaignChecks, Violation
 from .campaign_refunds import REFUND_OPERATIONS, CampaignRefunds, refund_action, refund_summary
+from .campaign_summaries import TEAM_SHARE, CampaignSummaries, channel_action
 from .common import lost_commit
 
 _logger = logging.getLogger(__name__)
@@ -138,6 +139,7 @@ OPERATIONS = {
     "poll": 6,
     "webhook": 4,
     "edit_customer": 3,  # a linked customer's name, e-mail or street changed in Odoo
+    "channel": 2,  # the summary channel: Individual / Daily summary, payments kept / deposit
 }
 FAULTS = ("429", "5xx", "timeout", "drop_after_write", "expired_token")
 CUSTOMERS = 3
@@ -180,9 +182,10 @@ def generate(rng, steps, provider):
                 [rng.randrange(2), rng.randint(1, 3), round(rng.uniform(5, 400), 2)]
                 for _i in range(rng.randint(1, 3))
             ]
-            actions.append(
-                {"op": "post", "key": key, "partner": partner, "lines": lines, "user": user}
-            )
+            action = {"op": "post", "key": key, "partner": partner, "lines": lines, "user": user}
+            if rng.random() < TEAM_SHARE:  # the summary channel's (campaign_summaries.py)
+                action.update(team=1, day=rng.randrange(3))
+            actions.append(action)
             invoices.append(key)
             customer_of[key] = partner
         elif op == "repost":
@@ -281,6 +284,8 @@ def generate(rng, steps, provider):
                     "user": user,
                 }
             )
+        elif op == "channel":
+            actions.append(channel_action(rng))
         elif op in REFUND_OPERATIONS:
             made = refund_action(rng, op, provider, key, user, invoices, credits, payments)
             actions.append(made or {"op": "sync"})
@@ -364,7 +369,7 @@ def prune(seq):
 
 
 # ---------------------------------------------------------------------- execution
-class Campaign(CampaignActions, CampaignChecks, CampaignRefunds):
+class Campaign(CampaignActions, CampaignChecks, CampaignRefunds, CampaignSummaries):
     """Executes actions against a ``QxsCase`` test (its env, emulator, connection, products)."""
 
     def __init__(self, case):
@@ -398,6 +403,7 @@ class Campaign(CampaignActions, CampaignChecks, CampaignRefunds):
         self.seconds = Counter()  # time spent per operation
         self.applied = []  # per action run: did it change anything
         self.step = 0
+        self.deposit_since = 0  # campaign_summaries.py
 
     def clean_state(self):
         """The emulator reset and seeded, fresh tokens (as QxsCase.setUp), the model emptied."""
