@@ -90,6 +90,25 @@ class PartlyUnsentMixin(PaymentsMixin):
         self.settle()
         self.assertEqual(self.live_payments(), [])
 
+    def test_carried_document_after_its_channel_is_switched_back(self):
+        """A document carried by a summary stays in it when its channel is switched back to
+        Individual: its payments have nothing to pay remotely, they are skipped with that
+        reason (before the fix, sent with nothing allocated; campaign seed 1, both providers:
+        payment_not_live_remotely, and its credit note's refunds taken off the summary's
+        expected total: summary_total_differs)."""
+        carried = self.posted(200.0, self.shop)
+        summary = self.record(carried).summary_id
+        self.settle()
+        self.assertEqual(summary._sync_record().state, "synced")
+        self.shop.qxs_invoice_sync_type = "individual"
+        payment = self.pay(carried, amount=50.0, user=self.billing_user)
+        rec = self.payment_record(payment)
+        self.assertEqual(rec.state, "skipped")
+        self.assertIn(summary.name, rec.skip_reason)
+        self.settle()
+        self.assertEqual(self.live_payments(), [])
+        self.assertEqual(self.record(carried).summary_id, summary)
+
 
 @tagged("post_install", "-at_install")
 class TestQboPaymentPartlyUnsent(PartlyUnsentMixin, QxsCase):
