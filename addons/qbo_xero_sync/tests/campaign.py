@@ -91,7 +91,7 @@ from odoo.exceptions import UserError, ValidationError
 from .campaign_actions import CampaignActions
 from .campaign_checks import CampaignChecks, Violation
 from .campaign_refunds import REFUND_OPERATIONS, CampaignRefunds, refund_action, refund_summary
-from .campaign_summaries import TEAM_SHARE, CampaignSummaries, channel_action
+from .campaign_summaries import TEAM_SHARE, CampaignSummaries, channel_action, summaries_summary
 from .common import lost_commit
 
 _logger = logging.getLogger(__name__)
@@ -871,6 +871,7 @@ def run_campaign(case):
         f"{totals['remote removals of payments sent from Odoo']}"
     )
     summary += refund_summary(totals, exported)
+    summary += summaries_summary(totals)
     unclean = {k[8:]: v for k, v in totals.items() if k.startswith("unclean ")}
     summary += f"\n  documents not comparable at quiet points (state/sync/live): {unclean}"
     summary += "\n  seconds per operation: " + ", ".join(

@@ -45,6 +45,18 @@ def channel_action(rng):
     }
 
 
+def summaries_summary(totals):
+    """The daily summaries' line of the campaign's summary."""
+    channel = {k[8:]: v for k, v in totals.items() if k.startswith("channel ")}
+    return (
+        f"\n  daily summaries: checked {totals['summaries checked']}, compared "
+        f"{totals['summaries compared']}, documents summarized {totals['documents summarized']}"
+        f", deposits compared {totals['deposits compared']} (waiting for a change after the "
+        f"switch {totals['deposits waiting for a change after the switch']}), channel "
+        f"switches {channel}"
+    )
+
+
 class CampaignSummaries:
     """The channel, its ``channel`` action and the summaries' invariants."""
 
