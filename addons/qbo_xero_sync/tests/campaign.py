@@ -36,6 +36,10 @@ Choices (each also stated where it is made):
   Faults target payment pushes too (``target="payment"``). A QuickBooks payment is deleted or
   *voided* remotely (amounts zeroed, still listed on the invoice); one sent from Odoo is then
   "Deleted remotely" (remote status "voided"), left out with the documents it allocates.
+* Daily summaries (``campaign_summaries.py``, whose docstring states its choices): about a
+  third of the invoices are posted in a summary channel, which ``channel`` switches between
+  Individual and Daily summary (payments kept in Odoo or one deposit per day); the summaries'
+  invariants are checked at every quiet point.
 * Odoo gives a cancelled payment's number (its entry deleted) to the next payment: a remote
   payment claimed by a record (its remote id) is never counted under another record of the
   same number (``check_payments``).
