@@ -136,14 +136,19 @@ class AccountMove(models.Model):
                 continue
             docs = self.browse([doc.id for doc, _amount in allocated])
             reason = move._qxs_payment_skip_reason(connection, kind, docs)
+            was_note = ((rec.payment_values or {}).get("note") or "") if rec else ""
             rec = Record._enqueue(connection, move, "payment", "push", skip_reason=reason)
+            snapshot = move._qxs_payment_snapshot(connection)
             rec.sudo().write(
                 {
                     "payment_move_id": move.id,
-                    "payment_values": move._qxs_payment_snapshot(connection),
+                    "payment_values": snapshot,
                     "allocation_move_ids": [Command.link(doc.id) for doc in docs],
                 }
             )
+            note = snapshot.get("note") or ""
+            if note and note != was_note and not reason:
+                move.sudo().message_post(body=note)
 
     def _qxs_check_payments_removed(self, connection):
         """A document is voided (or updated) only once the payments and credits applied to it
@@ -204,10 +209,27 @@ class AccountMove(models.Model):
         """Why this payment unit must not be sent (None: send it)."""
         if not connection.send_payments:
             return _("Sending payments is turned off on the connection.")
-        reasons = [doc.team_id._qxs_skip_reason("payment") for doc in docs]
+        reasons = [
+            doc.team_id._qxs_skip_reason("payment") or doc._qxs_summary_payment_reason()
+            for doc in docs
+        ]
         if all(reasons):
             return reasons[0]
         return None
+
+    def _qxs_summary_payment_reason(self):
+        """A document carried by a daily summary is not in the provider on its own, whatever
+        its channel is set to now (switched back to Individual since): its payments have
+        nothing to pay there."""
+        self.ensure_one()
+        summary = self._qxs_document_record().summary_id
+        if not summary:
+            return None
+        return _(
+            "%(doc)s is carried by the daily summary %(summary)s: its payments stay in Odoo.",
+            doc=self.name,
+            summary=summary.name,
+        )
 
     # ------------------------------------------------------------------ payload
     def _qxs_partner_values(self, currency):
@@ -225,7 +247,7 @@ class AccountMove(models.Model):
         kind = self._qxs_payment_kind() or "payment"
         lines = self.line_ids.filtered(is_receivable)
         currency = lines[:1].currency_id or self.currency_id
-        waiting, allocations, absent = [], [], []
+        waiting, allocations, absent, unsent = [], [], [], []
         for doc, amount in self._qxs_allocated_documents():
             rec = doc._qxs_document_record()
             # A document being read again (pending pull) is sent: waiting for it would wait
@@ -241,6 +263,7 @@ class AccountMove(models.Model):
                     waiting.append(doc.name)
                 else:
                     absent.append(doc.name)
+                    unsent.append((doc, amount))
                 continue
             if currency.is_zero(amount):
                 continue
@@ -297,9 +320,11 @@ class AccountMove(models.Model):
                     p=dict(const.PROVIDERS)[connection.provider],
                 )
             )
-        cash = -sum(lines.mapped("amount_currency")) if kind == "payment" else 0.0
+        received = -sum(lines.mapped("amount_currency")) if kind == "payment" else 0.0
         if kind == "refund":
-            cash = sum(lines.mapped("amount_currency"))
+            received = sum(lines.mapped("amount_currency"))
+        kept = self._qxs_unsent_cash(currency, unsent) if kind in ("payment", "refund") else 0.0
+        cash = received - kept
         # Odoo's rate on the payment date (company currency per unit), not the ratio of the
         # entry's amounts (rounded to the cent).
         rate = self._qxs_rate(currency, self.date) if lines else None
@@ -324,4 +349,44 @@ class AccountMove(models.Model):
             "journal": self.journal_id.name or "",
             "allocations": allocations,
             "credit_note": credit_note,
+            "received": currency.round(received),
+            "kept_in_odoo": currency.round(kept),
+            "note": self._qxs_unsent_note(currency, received, cash, kept, unsent),
         }
+
+    def _qxs_unsent_cash(self, currency, unsent):
+        """The cash of this unit that paid documents the provider does not have (not sent on
+        purpose: a No sync channel, a daily summary; or deleted there), in ``currency``: it
+        stays in Odoo. The one rule: the cash sent is the cash received less this (what no
+        document received, an overpayment, is still sent: the provider's unapplied credit)."""
+        total = 0.0
+        for doc, amount in unsent:
+            if doc.currency_id != currency:
+                amount = doc.currency_id._convert(amount, currency, self.company_id, self.date)
+            total += amount
+        return currency.round(total)
+
+    def _qxs_unsent_note(self, currency, received, cash, kept, unsent):
+        """What the record says when part of the cash stays in Odoo (empty otherwise)."""
+        if currency.is_zero(kept):
+            return ""
+        return _(
+            "%(received)s received, %(sent)s sent: %(kept)s paid documents that are not sent "
+            "(%(docs)s).",
+            received=currency.format(received),
+            sent=currency.format(cash),
+            kept=currency.format(kept),
+            docs=", ".join(f"{doc.name}: {doc._qxs_unsent_why()}" for doc, _amount in unsent),
+        )
+
+    def _qxs_unsent_why(self):
+        """Why the provider does not have this document, in a few words."""
+        self.ensure_one()
+        rec = self._qxs_document_record()
+        if rec.summary_id:
+            return _("daily summary %s", rec.summary_id.display_name)
+        if rec.state == "remote_deleted" or rec.remote_status in ("voided", "deleted"):
+            return _("deleted or voided there")
+        if self.team_id.qxs_invoice_sync_type == "none":
+            return _("No sync")
+        return rec.skip_reason or _("not sent")

@@ -36,6 +36,10 @@ Choices (each also stated where it is made):
   Faults target payment pushes too (``target="payment"``). A QuickBooks payment is deleted or
   *voided* remotely (amounts zeroed, still listed on the invoice); one sent from Odoo is then
   "Deleted remotely" (remote status "voided"), left out with the documents it allocates.
+* Daily summaries (``campaign_summaries.py``, whose docstring states its choices): about a
+  third of the invoices are posted in a summary channel, which ``channel`` switches between
+  Individual and Daily summary (payments kept in Odoo or one deposit per day); the summaries'
+  invariants are checked at every quiet point.
 * Odoo gives a cancelled payment's number (its entry deleted) to the next payment: a remote
   payment claimed by a record (its remote id) is never counted under another record of the
   same number (``check_payments``).
@@ -91,6 +95,7 @@ from odoo.exceptions import UserError, ValidationError
 from .campaign_actions import CampaignActions
 from .campaign_checks import CampaignChecks, Violation
 from .campaign_refunds import REFUND_OPERATIONS, CampaignRefunds, refund_action, refund_summary
+from .campaign_summaries import TEAM_SHARE, CampaignSummaries, channel_action, summaries_summary
 from .common import lost_commit
 
 _logger = logging.getLogger(__name__)
@@ -138,6 +143,7 @@ OPERATIONS = {
     "poll": 6,
     "webhook": 4,
     "edit_customer": 3,  # a linked customer's name, e-mail or street changed in Odoo
+    "channel": 2,  # the summary channel: Individual / Daily summary, payments kept / deposit
 }
 FAULTS = ("429", "5xx", "timeout", "drop_after_write", "expired_token")
 CUSTOMERS = 3
@@ -180,9 +186,10 @@ def generate(rng, steps, provider):
                 [rng.randrange(2), rng.randint(1, 3), round(rng.uniform(5, 400), 2)]
                 for _i in range(rng.randint(1, 3))
             ]
-            actions.append(
-                {"op": "post", "key": key, "partner": partner, "lines": lines, "user": user}
-            )
+            action = {"op": "post", "key": key, "partner": partner, "lines": lines, "user": user}
+            if rng.random() < TEAM_SHARE:  # the summary channel's (campaign_summaries.py)
+                action.update(team=1, day=rng.randrange(3))
+            actions.append(action)
             invoices.append(key)
             customer_of[key] = partner
         elif op == "repost":
@@ -281,6 +288,8 @@ def generate(rng, steps, provider):
                     "user": user,
                 }
             )
+        elif op == "channel":
+            actions.append(channel_action(rng))
         elif op in REFUND_OPERATIONS:
             made = refund_action(rng, op, provider, key, user, invoices, credits, payments)
             actions.append(made or {"op": "sync"})
@@ -364,7 +373,7 @@ def prune(seq):
 
 
 # ---------------------------------------------------------------------- execution
-class Campaign(CampaignActions, CampaignChecks, CampaignRefunds):
+class Campaign(CampaignActions, CampaignChecks, CampaignRefunds, CampaignSummaries):
     """Executes actions against a ``QxsCase`` test (its env, emulator, connection, products)."""
 
     def __init__(self, case):
@@ -398,6 +407,7 @@ class Campaign(CampaignActions, CampaignChecks, CampaignRefunds):
         self.seconds = Counter()  # time spent per operation
         self.applied = []  # per action run: did it change anything
         self.step = 0
+        self.deposit_since = 0  # campaign_summaries.py
 
     def clean_state(self):
         """The emulator reset and seeded, fresh tokens (as QxsCase.setUp), the model emptied."""
@@ -865,6 +875,7 @@ def run_campaign(case):
         f"{totals['remote removals of payments sent from Odoo']}"
     )
     summary += refund_summary(totals, exported)
+    summary += summaries_summary(totals)
     unclean = {k[8:]: v for k, v in totals.items() if k.startswith("unclean ")}
     summary += f"\n  documents not comparable at quiet points (state/sync/live): {unclean}"
     summary += "\n  seconds per operation: " + ", ".join(

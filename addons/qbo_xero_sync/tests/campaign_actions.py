@@ -30,6 +30,7 @@ class CampaignActions:
                 for product, qty, price in action["lines"]
             ],
         }
+        vals = self.post_values(action, vals)  # campaign_summaries.py: the summary channel
         created = []
 
         def post():

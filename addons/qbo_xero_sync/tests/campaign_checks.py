@@ -38,6 +38,7 @@ class CampaignChecks:
         self.snapshot = self.remote_index()
         try:
             self._check()
+            self.check_summaries()  # campaign_summaries.py
         finally:
             self.snapshot = None
 
@@ -485,12 +486,14 @@ class CampaignChecks:
                 self.totals["unapplied Odoo cash left out"] += 1
                 continue
             # Cash Odoo reconciled with documents the provider's copy does not pay (e.g. one
-            # deleted remotely) stays unapplied there: it is not this customer's open cash here.
+            # deleted remotely since) stays unapplied there: it is not this customer's open
+            # cash here. What paid documents not sent (No sync, a daily summary, deleted
+            # there) when it was sent was never sent (kept_in_odoo).
             left -= sum(
                 amount
                 for doc, amount in move._qxs_allocated_documents()
                 if str(doc.id) not in (rec.payment_allocations or {})
-            )
+            ) - ((rec.payment_values or {}).get("kept_in_odoo") or 0.0)
             odoo += line.amount_residual
             remote -= left
             unapplied.append(f"{move.name}: unapplied {line.amount_residual:.2f} / {left:.2f}")
