@@ -48,8 +48,9 @@ class CrmTeam(models.Model):
             # remotely (the deposit mode sends the day's cash apart, on the summary).
             if self.qxs_summary_payment_mode == "deposit":
                 return _(
-                    "Sales channel %(team)s sends daily summaries: this payment goes in the "
-                    "day's deposit of the summary invoice.",
+                    "Sales channel %(team)s sends daily summaries: the cash received for their "
+                    "invoices goes in the day's deposit of the summary invoice; refunds stay in "
+                    "Odoo.",
                     team=self.name,
                 )
             return _(
@@ -64,6 +65,24 @@ class CrmTeam(models.Model):
             team=self.name,
             what=self._fields[field].string,
         )
+
+    def write(self, vals):
+        deposit = ("summary", "deposit")
+        before = {
+            team.id: (team.qxs_invoice_sync_type, team.qxs_summary_payment_mode) for team in self
+        }
+        res = super().write(vals)
+        # Switched to one deposit per day: the cash already received for the summaries'
+        # invoices is queued now, not at the next change of each day.
+        switched = self.filtered(
+            lambda team: before[team.id] != deposit
+            and (team.qxs_invoice_sync_type, team.qxs_summary_payment_mode) == deposit
+        )
+        if switched:
+            self.env["qxs.daily.summary"].sudo().search(
+                [("team_id", "in", switched.ids), ("kind", "=", "invoice")]
+            )._queue_deposit()
+        return res
 
     def _qxs_summary_partner(self):
         """The customer of this channel's daily summaries, created on demand (sudo: posting an

@@ -320,6 +320,9 @@ class QxsDailySummary(models.Model):
             "memo": memo[: const.SUMMARY_MEMO_MAX],
             "amount_untaxed": self.amount_untaxed,
             "amount_tax": self.amount_tax,
+            # The sum of the documents' rounded taxes is the summary's tax, as is (QuickBooks'
+            # US sales tax would otherwise be computed on the summary's total, cents apart).
+            "tax_fixed": True,
             "amount_total": self.amount_total,
             "partner": self.team_id._qxs_summary_partner()._qxs_customer_values(currency),
             "lines": lines,

@@ -407,7 +407,6 @@ class Campaign(CampaignActions, CampaignChecks, CampaignRefunds, CampaignSummari
         self.seconds = Counter()  # time spent per operation
         self.applied = []  # per action run: did it change anything
         self.step = 0
-        self.deposit_since = 0  # campaign_summaries.py
 
     def clean_state(self):
         """The emulator reset and seeded, fresh tokens (as QxsCase.setUp), the model emptied."""

@@ -51,16 +51,12 @@ def summaries_summary(totals):
     return (
         f"\n  daily summaries: checked {totals['summaries checked']}, compared "
         f"{totals['summaries compared']}, documents summarized {totals['documents summarized']}"
-        f", deposits compared {totals['deposits compared']} (waiting for a change after the "
-        f"switch {totals['deposits waiting for a change after the switch']}), channel "
-        f"switches {channel}"
+        f", deposits compared {totals['deposits compared']}, channel switches {channel}"
     )
 
 
 class CampaignSummaries:
     """The channel, its ``channel`` action and the summaries' invariants."""
-
-    deposit_since = 0  # the last account.move id when the deposit mode was switched on
 
     def shop(self):
         team = self.env["crm.team"].sudo().search([("name", "=", SHOP)], limit=1)
@@ -89,10 +85,6 @@ class CampaignSummaries:
         vals = {"qxs_invoice_sync_type": mode, "qxs_summary_payment_mode": action["payments"]}
         if all(team[k] == v for k, v in vals.items()):
             return False
-        if action["payments"] == "deposit" and team.qxs_summary_payment_mode != "deposit":
-            # What was received before the switch waits for a change of the day (cash, a
-            # document, the summary sent again) to go in its deposit: see check_deposit.
-            self.deposit_since = max(self.env["account.move"].sudo().search([]).ids or [0])
         team.write(vals)
         self.totals[f"channel {mode}/{action['payments']}"] += 1
         return True
@@ -165,7 +157,7 @@ class CampaignSummaries:
 
     def check_deposit(self, summary, moves, label):
         """The deposit equals the cash Odoo received for the summary's invoices."""
-        cash, entries = 0.0, []
+        cash = 0.0
         for move in moves:
             for line in move.line_ids:
                 if line.account_id.account_type != "asset_receivable":
@@ -173,15 +165,7 @@ class CampaignSummaries:
                 for partial in line.matched_credit_ids:
                     if partial.credit_move_id.move_id.origin_payment_id:
                         cash += partial.debit_amount_currency
-                        entries.append(partial.credit_move_id.move_id.id)
         dep = summary._deposit_record()
-        sent = dep.state == "synced" and dep.action == "push"
-        if not sent and entries and max(entries) <= self.deposit_since:
-            # Switched to the deposit mode after this cash was registered (skipped then, "Keep
-            # in Odoo"; or its deposit removed while the mode was off): the switch itself
-            # queues nothing (reported: crm.team's write is not this module's).
-            self.totals["deposits waiting for a change after the switch"] += 1
-            return
         wanted = summary.team_id.qxs_summary_payment_mode == "deposit"
         remote = None
         if dep.remote_id:

@@ -141,10 +141,10 @@ class DailySummaryMixin(PaymentsMixin):
         self.assertEqual(self.summary_rec(summary).state, "synced")
         self.assertEqual(len(self.remote_docs("invoice")), 1)
 
-    def test_rounding_difference_is_shown_on_the_summary(self):
-        """Each document's tax is rounded in Odoo; a provider that computes the tax on the
-        summary's grouped lines (QuickBooks' US sales tax: on the total) may be a cent off: the
-        difference is flagged, never hidden."""
+    def test_summary_total_equals_its_documents_to_the_cent(self):
+        """Each document's tax is rounded in Odoo: the summary carries the sum of those taxes
+        as is (QuickBooks' US sales tax, computed on the summary's total, would be 6.60, a cent
+        below), so its remote total equals the documents' to the cent."""
         first = self.doc(self.shop, amounts=(50.0,))  # tax 4.125 -> 4.13
         second = self.doc(self.shop, amounts=(30.0,))  # tax 2.475 -> 2.48
         self.sync()
@@ -153,11 +153,10 @@ class DailySummaryMixin(PaymentsMixin):
         self.assertEqual(rec.state, "synced", rec.last_error)
         self.assertAlmostEqual(rec.local_total, first.amount_total + second.amount_total, 2)
         [remote] = self.remote_docs("invoice")
-        self.assertAlmostEqual(rec.remote_total, self.remote_total(remote), 2)
-        self.assertEqual(rec.total_mismatch, self.tax_on_grouped_lines)
-        self.assertEqual(summary.total_mismatch, rec.total_mismatch)
-        if self.tax_on_grouped_lines:
-            self.assertAlmostEqual(rec.remote_total, 86.6, 2)  # 80 + 8.25 % of 80
+        self.assertAlmostEqual(self.remote_total(remote), 86.61, 2)  # 80 + 4.13 + 2.48
+        self.assertAlmostEqual(rec.remote_total, 86.61, 2)
+        self.assertFalse(rec.total_mismatch)
+        self.assertFalse(summary.total_mismatch)
 
     def test_late_document_and_cancel_update_the_same_remote_document(self):
         inv1 = self.doc(self.shop, amounts=(100.0,))

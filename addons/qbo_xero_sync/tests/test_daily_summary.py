@@ -9,7 +9,6 @@ class TestQboDailySummary(DailySummaryMixin, QxsCase):
     """Daily summaries sent to QuickBooks Online (the emulator, through python-quickbooks)."""
 
     allow_inherited_tests_method = True  # the scenarios are DailySummaryMixin's
-    tax_on_grouped_lines = True  # US sales tax: computed on the summary's total
 
     def remote_docs(self, kind):
         return self.emulator.objects("Invoice" if kind == "invoice" else "CreditMemo")
@@ -53,7 +52,6 @@ class TestXeroDailySummary(DailySummaryMixin, XeroMixin, QxsCase):
     """Daily summaries sent to Xero (the emulator, through xero-python)."""
 
     allow_inherited_tests_method = True  # the scenarios are DailySummaryMixin's
-    tax_on_grouped_lines = False  # the tax amount of each line is sent
 
     def remote_docs(self, kind):
         if kind == "invoice":
