@@ -218,7 +218,67 @@ def _worker_expired(env, args):
     }
 
 
+def _worker_flow(env, args):
+    """A steady flow of postings: ``count`` invoices of one new customer, posted and committed
+    one at a time at ``rate`` a second (each posting triggers the send cron)."""
+    tax = env["account.tax"].create(
+        {"name": "Tax on sales (Xero)", "amount": 8.25, "type_tax_use": "sale"}
+    )
+    tax.qxs_tax_code = "OUTPUT"
+    product = env["product.product"].create(
+        {"name": "Flow item", "qxs_revenue_code": "200", "list_price": 20.0}
+    )
+    partner = env["res.partner"].create({"name": "Steady Flow Customer"})
+    env.cr.commit()
+    posted = {}
+    start = time.monotonic()
+    for n in range(args["count"]):
+        time.sleep(max(0.0, start + n / args["rate"] - time.monotonic()))
+        move = env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": "2026-11-04",
+                "invoice_line_ids": [
+                    (0, 0, {"product_id": product.id, "price_unit": 20.0 + n, "tax_ids": tax.ids})
+                ],
+            }
+        )
+        move.action_post()
+        env.cr.commit()
+        posted[move.name] = time.monotonic()
+    return {"posted": posted, "seconds": max(posted.values()) - min(posted.values())}
+
+
+def _worker_cron(env, args):
+    """The send cron as Odoo's cron worker runs it while postings trigger it: again as soon
+    as a run ends (here: a short sleep when a run found nothing), until ``count`` documents of
+    the connection are synced (at most ``seconds``)."""
+    runs = []
+    end = time.monotonic() + args["seconds"]
+    while time.monotonic() < end:
+        done = env["qxs.sync.record"]._cron_sync()
+        env.cr.commit()
+        if done:
+            runs.append(done)
+        synced = env["qxs.sync.record"].search_count(
+            [
+                ("connection_id", "=", args["connection_id"]),
+                ("purpose", "=", "document"),
+                ("state", "=", "synced"),
+            ]
+        )
+        if synced >= args["count"]:
+            break
+        if not done:
+            time.sleep(0.05)
+    spacing = env["qxs.connection"].browse(args["connection_id"])._adapter_class().group_spacing(1)
+    return {"runs": runs, "spacing": spacing}
+
+
 WORKER_MODES = {
+    "flow": _worker_flow,
+    "cron": _worker_cron,
     "prepare": _worker_prepare,
     "prepare_xero": _worker_prepare_xero,
     "token": _worker_token,
@@ -610,6 +670,58 @@ def test_concurrent_xero_refresh_spends_the_single_use_token_once(
     spent = emulator.refresh_tokens[old_refresh]
     assert spent["successor"]["refresh_token"] == refresh, "stored: the one refresh's answer"
     assert emulator.refresh_tokens[refresh]["successor"] is None, "the stored one is unspent"
+
+
+def test_steady_flow_goes_in_groups(site, xero_emulator, xero_site, workers):
+    """Invoices posted one at a time, 10 a second, while the cron runs (as Odoo's cron worker
+    runs it, woken by each posting): they go in groups, about one call per spacing of the
+    adapter (Xero: 60 calls a minute, 95 % of them), not one call per document until the
+    minute's limit binds. Every invoice reaches Xero exactly once."""
+    conn_id = xero_site["connection_id"]
+    count, rate = 30, 10
+    tokens = xero_emulator.issue_tokens()
+    _query(
+        site,
+        "UPDATE qxs_connection SET access_token = %s, refresh_token = %s, "
+        "token_expiry = now() + interval '1 hour', state = 'connected' WHERE id = %s "
+        "RETURNING id",
+        [tokens["access_token"], tokens["refresh_token"], conn_id],
+    )
+    # The company's QuickBooks connection comes first: out of the way for this test.
+    _query(
+        site,
+        "UPDATE qxs_connection SET state = 'disconnected' WHERE id = %s RETURNING id",
+        [site["connection_id"]],
+    )
+    before = xero_emulator.count(r"/Invoices$")
+    try:
+        flow, cron = (
+            workers.start("flow", count=count, rate=rate)
+            .start("cron", count=count, seconds=60, connection_id=conn_id)
+            .go()
+            .results()
+        )
+    finally:
+        _query(
+            site,
+            "UPDATE qxs_connection SET state = 'connected' WHERE id = %s RETURNING id",
+            [site["connection_id"]],
+        )
+    rows = _query(
+        site,
+        "SELECT state, remote_id FROM qxs_sync_record "
+        "WHERE purpose = 'document' AND connection_id = %s",
+        [conn_id],
+    )
+    assert len(rows) == count and {state for state, _id in rows} == {"synced"}, rows
+    numbers = sorted(i["InvoiceNumber"] for i in xero_emulator.objects("Invoice"))
+    assert numbers == sorted(flow["posted"]), "every invoice once, no duplicate"
+    calls = xero_emulator.count(r"/Invoices$") - before
+    spacing = cron["spacing"]  # Xero's: 60 calls a minute, 95 % of them
+    assert 1.0 < spacing < 1.1
+    assert calls < count / 3, f"{calls} calls for {count} invoices: not grouped ({cron})"
+    # One group per spacing while the postings last, and the first and last groups.
+    assert calls <= flow["seconds"] / spacing + 2, (calls, flow["seconds"], cron)
 
 
 if __name__ == "__main__":

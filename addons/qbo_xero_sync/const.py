@@ -299,3 +299,10 @@ QBO_WINDOW_MARGIN = 1.5
 CRON_RUN_SECONDS = 45
 XERO_CALLS_PER_MINUTE = 60  # Xero's calls per rolling minute per organisation
 XERO_WINDOW_MARGIN = 1.5  # seconds added to a wait computed from this process's own calls
+
+# Steady flow (issue 16, goal 5): the share of a provider's minute budget that groups not full
+# may take, evenly spaced (adapters' ``group_spacing``); the rest is left for polls and reads.
+STEADY_FLOW_SHARE = 0.95
+# QuickBooks: a "batch" of at most this many items goes as plain requests, one per item (500
+# requests a minute against 40 batch requests: a batch of one or two spends the scarcer budget).
+QBO_PLAIN_ITEMS = 2

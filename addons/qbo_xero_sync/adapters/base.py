@@ -228,6 +228,14 @@ class ProviderAdapter:
         if stack:
             stack[-1].append(self)
 
+    @classmethod
+    def group_spacing(cls, size):
+        """Seconds between two groups of one connection's records under a steady flow, for a
+        group of ``size`` records that is not full: the provider's minute budget of the call
+        such a group takes, spread evenly (``const.STEADY_FLOW_SHARE`` of it; the rest is left
+        for polls and reads). 0: no wait (the engine sends at once)."""
+        return 0.0
+
     def seed_reference(self, data):
         """Start from the reference data an earlier adapter of the connection read (a dict
         of plain values; unknown or malformed keys are ignored by the readers)."""

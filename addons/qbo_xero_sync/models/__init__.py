@@ -1,6 +1,7 @@
 # The mixins first: the models that inherit them are built after them.
 from . import qxs_customer_options, qxs_document_options, qxs_mapping_mixin  # noqa: I001
 from . import qxs_oauth_mixin, qxs_status_back, qxs_sync_jobs, qxs_sync_outcome
+from . import qxs_sync_queue
 from . import (
     account_account,
     account_journal,

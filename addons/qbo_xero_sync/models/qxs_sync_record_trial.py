@@ -53,8 +53,8 @@ class QxsSyncRecord(models.Model):
             ]
         )
 
-    def _lock_group(self, seen_ids):
+    def _lock_group(self, seen_ids, skip_connection_ids=()):
         """The held records count as seen: the next group is taken among the others (a copy of
         the cron's set, so that they do not count against its limit)."""
         held = self.sudo().with_context(active_test=False).search(self._trial_held_domain())
-        return super()._lock_group(set(seen_ids) | set(held.ids))
+        return super()._lock_group(set(seen_ids) | set(held.ids), skip_connection_ids)

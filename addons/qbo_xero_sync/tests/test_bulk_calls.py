@@ -169,7 +169,7 @@ class TestBulkCallsXero(BulkCallsCommon, XeroMixin, QxsCase):
 
 @tagged("post_install", "-at_install")
 class TestBulkCallsQbo(BulkCallsCommon, QxsCase):
-    create_fault = {"path": "/batch"}
+    create_fault = {"path": "/invoice$"}  # a lone invoice: a plain request
 
     def remote_numbers(self):
         return [i["DocNumber"] for i in self.emulator.objects("Invoice")]

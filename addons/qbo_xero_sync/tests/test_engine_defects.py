@@ -152,7 +152,7 @@ class TestEngineDefects(QxsCase):
         self.sync()  # customer, items and tax codes known: the invoice's batch is the only one
         self.assertEqual(self.record(first).state, "synced", self.record(first).last_error)
         move = self.invoice(amounts=(42.0,))
-        self.emulator.add_fault("status", status=503, path="/batch")
+        self.emulator.add_fault("status", status=503, path="/invoice$")
         self.sync()
         rec = self.record(move)
         self.assertEqual(rec.state, "pending")
@@ -171,7 +171,7 @@ class TestEngineDefects(QxsCase):
         self.sync()
         self.assertEqual(self.record(first).state, "synced", self.record(first).last_error)
         move = self.invoice(amounts=(42.0,))
-        self.emulator.add_fault("drop_after_write", path="/batch")
+        self.emulator.add_fault("drop_after_write", path="/invoice$")
         self.sync()
         rec = self.record(move)
         self.assertFalse(rec.remote_id)

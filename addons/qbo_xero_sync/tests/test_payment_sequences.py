@@ -237,7 +237,7 @@ class PaymentSequencesMixin(PaymentsMixin):
 
 @tagged("post_install", "-at_install")
 class TestPaymentSequencesQbo(PaymentSequencesMixin, QxsCase):
-    payment_write = {"path": "batch"}
+    payment_write = {"path": "/payment$"}  # one payment: a plain request
     payment_lookup = {"path": "query"}
     copies_of_a_payment_of_two = 1  # one Payment, a line per invoice
 

@@ -314,7 +314,7 @@ class TestQboDefects(QxsCase):
         self.sync()
         self.assertEqual(self.record(first).state, "synced", self.record(first).last_error)
         move = self.invoice(amounts=(100.0,))
-        self.emulator.add_fault("drop_after_write", path="/batch")
+        self.emulator.add_fault("drop_after_write", path="/invoice$")
         self.sync()
         rec = self.record(move)
         self.assertFalse(rec.remote_id, "the answer was lost")

@@ -120,7 +120,7 @@ class TestQboSync(QxsCase):
         # (the look-ups of a first send are read ahead in a batch of their own).
         self.sync_first()
         move = self.invoice(amounts=(42.0,))
-        self.emulator.add_fault("drop_after_write", path="/batch")
+        self.emulator.add_fault("drop_after_write", path="/invoice$")
         self.sync()
         rec = self.record(move)
         self.assertEqual(rec.state, "pending", "a lost answer is retried")
@@ -159,7 +159,7 @@ class TestQboSync(QxsCase):
     def test_transient_errors_retry_with_backoff(self):
         self.sync_first()  # the invoice's batch is then the only one
         move = self.invoice(amounts=(42.0,))
-        self.emulator.add_fault("status", status=503, path="/batch")
+        self.emulator.add_fault("status", status=503, path="/invoice$")
         self.sync()
         rec = self.record(move)
         self.assertEqual((rec.state, rec.attempts), ("pending", 1))

@@ -71,7 +71,7 @@ class TestQboRefundSequences(PaymentsMixin, QxsCase):
         self.assertEqual(self.remote("CreditMemo", credit)["TotalAmt"], 0.0)
 
     def test_memo_error_stays_while_its_refund_waits(self):
-        """The same, the refund's batch throttled by QuickBooks: the poll reads the memo (its
+        """The same, the refund throttled by QuickBooks: the poll reads the memo (its
         credit applied) while the refund waits to be sent. Before the fix the read turned the
         credit note's error into a pending read, and the read into "synced": silent."""
         credit = self.invoice(amounts=(400.0, 100.0), move_type="out_refund")
@@ -80,19 +80,14 @@ class TestQboRefundSequences(PaymentsMixin, QxsCase):
         applied = round(credit.amount_total * 0.11, 2)
         self.apply_remotely(credit, invoice, applied)
         refund = self.pay(credit)
-        limit = self.emulator.config["batch_rate_limit_per_minute"]
-        self.addCleanup(self.emulator.config.__setitem__, "batch_rate_limit_per_minute", limit)
-        with self.emulator.lock:
-            self.emulator.batch_hits.clear()
-            self.emulator.config["batch_rate_limit_per_minute"] = 1
-        self.sync()  # the memo's batch refused (error), the refund's throttled: it waits
+        throttled = self.emulator.add_fault("status", count=10, status=429, path="/refundreceipt$")
+        self.sync()  # the memo's update refused (error), the refund's throttled: it waits
         rec = self.record(credit)
         self.assertEqual(rec.state, "error")
         self.assertEqual(self.payment_record(refund).state, "pending")
         self.poll()
-        self.emulator.config["batch_rate_limit_per_minute"] = limit
         with self.emulator.lock:
-            self.emulator.batch_hits.clear()
+            self.emulator.faults.remove(throttled)
         self.settle()
         self.assertEqual(self.payment_record(refund).state, "synced")
         self.assertEqual(rec.state, "error", "an error stays an error")

@@ -231,8 +231,8 @@ class SyncLogChecks:
 
 @tagged("post_install", "-at_install")
 class TestQboSyncLog(SyncLogChecks, QxsCase):
-    create_operation = "create invoices (batch)"
-    create_path = "/batch"
+    create_operation = "create invoice"  # a lone invoice goes in a plain request
+    create_path = "/invoice$"
 
 
 @tagged("post_install", "-at_install")

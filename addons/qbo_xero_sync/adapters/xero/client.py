@@ -73,6 +73,11 @@ class XeroClientMixin:
     budget. Needs ``self.settings``, ``self.access_token`` and ``self._cache``."""
 
     # ------------------------------------------------------------------ endpoints and clients
+    @classmethod
+    def group_spacing(cls, size):
+        """Every Xero call counts against one budget of 60 a minute (``MINUTE.limit``)."""
+        return 60.0 / (MINUTE.limit * const.STEADY_FLOW_SHARE)
+
     def _url(self, key):
         if self.settings.environment == "custom":
             return self.settings.custom_base_url.rstrip("/") + const.XERO_CUSTOM_PATHS[key]
