@@ -574,7 +574,8 @@ class Campaign(CampaignActions, CampaignChecks, CampaignRefunds, CampaignSummari
                 "write": ("/batch|/invoice$|/creditmemo$", "POST"),
                 "read": ("/query|/cdc|/invoice/|/creditmemo/", "GET"),
                 "any": ("/v3/", None),
-                "payment": ("/batch|/payment", "POST"),  # payments go in batches
+                # Payments and refunds go in batches, or in plain requests (one or two).
+                "payment": ("/batch|/payment|/refundreceipt$", "POST"),
             }[target]
         return {
             "write": ("/Invoices|/CreditNotes|/Contacts|/Allocations", None),
