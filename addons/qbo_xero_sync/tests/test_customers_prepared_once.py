@@ -16,11 +16,12 @@ class PreparedOnceCommon:
 
     allow_inherited_tests_method = True  # Odoo's loader runs the tests of this mixin too
 
-    def new_moves(self, count):
+    def new_moves(self, count, prefix="Prepared"):
+        """``count`` invoices, each of a new customer (names unique: Xero's contact names)."""
         moves = self.env["account.move"]
         for n in range(count):
             partner = self.env["res.partner"].create(
-                {"name": f"Prepared customer {n}", "email": f"prepared.{n}@x.example"}
+                {"name": f"{prefix} customer {n}", "email": f"{prefix.lower()}.{n}@x.example"}
             )
             moves |= self.invoice(partner=partner, amounts=(10.0 + n,))
         return moves
@@ -66,7 +67,7 @@ class PreparedOnceCommon:
         self.assertEqual(self.customer_writes() - before, 1, "the five customers in one batch")
         self.assert_all_synced(moves)
         # The next cron run (a new adapter) prepares again, for the documents posted since.
-        later = self.new_moves(2)
+        later = self.new_moves(2, prefix="Later")
         searched, groups = self.run_cron_in_groups_of_two()
         self.assertEqual((searched, len(groups)), ([self.connection.id], 1))
         self.assert_all_synced(later)
