@@ -1,5 +1,6 @@
 # The mixins first: the models that inherit them are built after them.
 from . import qxs_customer_options, qxs_document_options, qxs_mapping_mixin  # noqa: I001
+from . import qxs_date_range_mixin
 from . import qxs_oauth_mixin, qxs_status_back, qxs_sync_jobs, qxs_sync_outcome
 from . import qxs_sync_queue
 from . import (

@@ -102,3 +102,30 @@ class AccountMove(models.Model):
         summaries = docs.sudo().qxs_sync_record_ids.summary_id
         summaries.filtered(lambda s: s.kind == "invoice")._queue_deposit()
         return res
+
+    def _qxs_summary_payment_reason(self):
+        """Why the payments of this document are not sent: it is carried by a daily summary
+        (None: it is not). The provider holds the summary, not this document, whatever its
+        channel is set to now: switched back to Individual since, its payments still have
+        nothing to pay there; switched to Daily summary after it was sent on its own, they do
+        (this is the only summary rule of payments: the channel's current setting is not)."""
+        self.ensure_one()
+        summary = self._qxs_document_record().summary_id
+        if not summary:
+            return None
+        if summary.team_id.qxs_summary_payment_mode == "deposit":
+            return _(
+                "%(doc)s is carried by the daily summary %(summary)s: sales channel %(team)s "
+                "sends one deposit per day, the cash received for the summary's invoices as one "
+                "payment of the summary invoice (refunds stay in Odoo).",
+                doc=self.name,
+                summary=summary.name,
+                team=summary.team_id.name,
+            )
+        return _(
+            "%(doc)s is carried by the daily summary %(summary)s: sales channel %(team)s keeps "
+            "its payments in Odoo (Payments of summarized invoices: Keep in Odoo).",
+            doc=self.name,
+            summary=summary.name,
+            team=summary.team_id.name,
+        )

@@ -217,20 +217,6 @@ class AccountMove(models.Model):
             return reasons[0]
         return None
 
-    def _qxs_summary_payment_reason(self):
-        """A document carried by a daily summary is not in the provider on its own, whatever
-        its channel is set to now (switched back to Individual since): its payments have
-        nothing to pay there."""
-        self.ensure_one()
-        summary = self._qxs_document_record().summary_id
-        if not summary:
-            return None
-        return _(
-            "%(doc)s is carried by the daily summary %(summary)s: its payments stay in Odoo.",
-            doc=self.name,
-            summary=summary.name,
-        )
-
     # ------------------------------------------------------------------ payload
     def _qxs_partner_values(self, currency):
         """The customer of a document or payment, as adapters bind it (plain values: one

@@ -41,23 +41,13 @@ class CrmTeam(models.Model):
         return {"document": "qxs_invoice_sync_type", "payment": "qxs_invoice_sync_type"}
 
     def _qxs_skip_reason(self, purpose):
-        """Why this channel's documents of ``purpose`` must not be sent (None: send them)."""
+        """Why this channel's documents of ``purpose`` must not be sent (None: send them).
+
+        Only "No sync" answers here. A daily summary channel's payments are judged by their
+        documents (``account.move._qxs_summary_payment_reason``), not by the channel's current
+        setting: an invoice sent on its own before the channel was switched to "Daily summary"
+        is in the provider, and so must its payments be."""
         field = self._qxs_sync_type_fields().get(purpose)
-        if self and purpose == "payment" and self.qxs_invoice_sync_type == "summary":
-            # The documents are in the day's summary: their own payments have nothing to pay
-            # remotely (the deposit mode sends the day's cash apart, on the summary).
-            if self.qxs_summary_payment_mode == "deposit":
-                return _(
-                    "Sales channel %(team)s sends daily summaries: the cash received for their "
-                    "invoices goes in the day's deposit of the summary invoice; refunds stay in "
-                    "Odoo.",
-                    team=self.name,
-                )
-            return _(
-                "Sales channel %(team)s sends daily summaries and keeps their payments in "
-                "Odoo (Payments of summarized invoices: Keep in Odoo).",
-                team=self.name,
-            )
         if not self or not field or self[field] != "none":
             return None
         return _(

@@ -63,38 +63,31 @@ class QxsSyncJobs(models.AbstractModel):
         return jobs, refused
 
     def _prepare_customers(self, adapter):
-        """Find or create, before a group of documents is sent, the customers of the
-        connection's pending documents (at most const.BULK_CUSTOMER_DOCUMENTS of them) that are
-        not bound yet: in full batches (30 for QuickBooks, 50 for Xero) rather than a few in
-        each group. Each customer is tried once per cron run (``adapter``); a failure is left
-        to the group of its documents, which tries again and records it on them. Only for
-        connections that create customers."""
+        """Find or create, before the first group of documents of a cron run is sent, the
+        customers of the connection's pending documents (at most
+        const.BULK_CUSTOMER_DOCUMENTS of them) that are not bound yet: in full batches (30 for
+        QuickBooks, 50 for Xero) rather than a few in each group. Once per connection and cron
+        run: ``adapter`` lives for one run of one connection, and is marked on the first call
+        (searching up to 1,000 pending records before each group of a backlog cost more than
+        the rare customer it would find: the groups create their missing customers
+        themselves). A failure is left to the group of its documents, which tries again and
+        records it on them. Only for connections that create customers."""
         if not getattr(adapter, "create_customers", False):
             return
+        if getattr(adapter, "_qxs_customers_prepared", False):
+            return
+        adapter._qxs_customers_prepared = True
         connection = self.connection_id
-        tried = adapter.__dict__.setdefault("_qxs_customers_tried", set())
-        records = self.sudo().search(
-            [
-                ("connection_id", "=", connection.id),
-                ("purpose", "=", "document"),
-                ("action", "=", "push"),
-                ("state", "=", "pending"),
-                ("remote_id", "=", False),
-                ("move_id", "!=", False),
-            ],
-            order="id",
-            limit=const.BULK_CUSTOMER_DOCUMENTS,
-        )
+        records = self._pending_customer_records(connection)
         first_move = {}  # commercial partner -> its first document (the new customer's currency)
         for move in records.move_id:
             partner = move.partner_id.commercial_partner_id
-            if partner and partner.id not in tried:
+            if partner:
                 first_move.setdefault(partner.id, move)
         known = self.env["qxs.binding"]._known(connection, "customer", list(first_move))
         todo = {pid: move for pid, move in first_move.items() if pid not in known}
         if len(todo) < 2:
             return  # the group's own send costs no more
-        tried.update(todo)
         jobs = [
             Job(
                 key=-pid,
@@ -114,6 +107,22 @@ class QxsSyncJobs(models.AbstractModel):
         Binding = self.env["qxs.binding"]
         Binding._remember(connection, "customer", outcome.customers)
         Binding._forget(connection, "customer", outcome.forget_customers)
+
+    def _pending_customer_records(self, connection):
+        """The pending first sends of documents of ``connection`` whose customers are prepared
+        ahead (the oldest const.BULK_CUSTOMER_DOCUMENTS)."""
+        return self.sudo().search(
+            [
+                ("connection_id", "=", connection.id),
+                ("purpose", "=", "document"),
+                ("action", "=", "push"),
+                ("state", "=", "pending"),
+                ("remote_id", "=", False),
+                ("move_id", "!=", False),
+            ],
+            order="id",
+            limit=const.BULK_CUSTOMER_DOCUMENTS,
+        )
 
     def _remote_ids_held_elsewhere(self, jobs):
         """The remote ids that other records of this connection and purpose hold under the

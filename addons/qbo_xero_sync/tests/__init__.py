@@ -4,6 +4,7 @@ from . import (
     test_bulk_calls,
     test_campaign,
     test_customers,
+    test_customers_prepared_once,
     test_daily_summary,
     test_dashboard,
     test_engine_defects,

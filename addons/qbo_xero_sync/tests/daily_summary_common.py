@@ -2,7 +2,8 @@
 is read through the few helpers each test class gives (its documents, totals, lines)."""
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import Form
 
 from .payments_common import PaymentsMixin
 
@@ -231,6 +232,58 @@ class DailySummaryMixin(PaymentsMixin):
             self.assertEqual(seen.qxs_daily_summary_id.amount_total, move.amount_total)
             with self.assertRaises(AccessError):
                 seen.qxs_daily_summary_id.with_user(user).action_send_again()
+
+    def test_salesman_sees_the_summary_of_their_invoice_and_maintains_nothing(self):
+        """A plain salesperson opens their invoice carried by a summary (the form as their
+        groups show it) and reads its summary link and state; the maintenance wizard and
+        "send again" are refused."""
+        salesman = self.company_user(
+            f"summary_salesman_{self.provider}", "sales_team.group_sale_salesman"
+        )
+        move = self.invoice(amounts=(33.0,), post=False)
+        move.write({"team_id": self.shop.id, "invoice_user_id": salesman.id})
+        move.with_user(self.billing_user).action_post()
+        self.sync()
+        summary = self.record(move).summary_id
+        self.assertEqual(self.summary_rec(summary).state, "synced")
+        self.env.invalidate_all()
+        form = Form(move.with_user(salesman))
+        self.assertEqual(form.name, move.name)
+        self.assertEqual(form.qxs_daily_summary_id.id, summary.id)
+        self.env.invalidate_all()
+        [values] = move.with_user(salesman).web_read(
+            {
+                "qxs_daily_summary_id": {"fields": {"display_name": {}}},
+                "qxs_sync_state": {},
+                "qxs_remote_number": {},
+            }
+        )
+        self.assertEqual(values["qxs_daily_summary_id"]["id"], summary.id)
+        self.assertEqual(values["qxs_daily_summary_id"]["display_name"], summary.display_name)
+        self.assertEqual(values["qxs_sync_state"], "synced")
+        self.assertEqual(values["qxs_remote_number"], summary.name)
+        with self.assertRaises(AccessError):
+            self.env["qxs.summary.wizard"].with_user(salesman).create(
+                {"connection_id": self.connection.id}
+            )
+        with self.assertRaises(AccessError):
+            summary.with_user(salesman).action_send_again()
+        self.assertEqual(self.summary_rec(summary).state, "synced", "nothing queued")
+
+    def test_wizard_range_is_today_by_default_and_refused_backwards(self):
+        """The range of days of qxs.date.range.mixin, as the summary wizard uses it."""
+        Wizard = self.env["qxs.summary.wizard"].with_user(self.accountant)
+        today = fields.Date.context_today(Wizard)
+        wizard = Wizard.create({"connection_id": self.connection.id})
+        self.assertEqual((wizard.date_from, wizard.date_to), (today, today))
+        with self.assertRaises(ValidationError):
+            Wizard.create(
+                {
+                    "connection_id": self.connection.id,
+                    "date_from": today,
+                    "date_to": fields.Date.add(today, days=-1),
+                }
+            )
 
     def test_payments_of_summarized_invoices_are_kept_in_odoo(self):
         move = self.doc(self.shop, amounts=(60.0,))

@@ -1,6 +1,8 @@
 """One payment of an invoice that is sent and of an invoice that is not sent on purpose (a
 No sync channel, a daily summary keeping its payments in Odoo): the provider receives the cash
-of the invoice it has, never the other's as an unapplied credit."""
+of the invoice it has, never the other's as an unapplied credit. Whether a payment of a daily
+summary channel is sent is the document's matter (carried by a summary or sent on its own),
+never the channel's current setting."""
 
 from odoo.tests import tagged
 
@@ -109,6 +111,40 @@ class PartlyUnsentMixin(PaymentsMixin):
         self.assertEqual(self.live_payments(), [])
         self.assertEqual(self.record(carried).summary_id, summary)
 
+    def test_invoice_sent_before_its_channel_is_switched_to_daily_summary(self):
+        """An invoice sent on its own before its channel is switched to "Daily summary" is
+        in the provider: its payment, registered by a billing user, is sent and applied to it
+        (before the fix, the channel's current setting skipped it, and the provider showed the
+        invoice unpaid for ever). An invoice the summary carries is still skipped, with the
+        reason."""
+        team = self.env["crm.team"].create({"name": "Switched shop"})
+        alone = self.posted(100.0, team)
+        self.settle()
+        sent = self.record(alone)
+        self.assertEqual((sent.state, sent.summary_id.id), ("synced", False), sent.last_error)
+        team.qxs_invoice_sync_type = "summary"
+        carried = self.posted(70.0, team)
+        summary = self.record(carried).summary_id
+        self.assertTrue(summary)
+        payment = self.pay(alone, user=self.billing_user)
+        rec = self.payment_record(payment)
+        self.assertEqual(rec.state, "pending", rec.skip_reason)
+        self.settle()
+        self.assertEqual((rec.state, rec.action), ("synced", "push"), rec.last_error)
+        [remote] = self.live_payments()
+        self.assertEqual(self.paid_ids(remote), [sent.remote_id])
+        self.assertAlmostEqual(self.paid(remote), alone.amount_total, 2)
+        # The carried invoice's payment stays in Odoo, saying why.
+        kept = self.pay(carried, user=self.billing_user)
+        kept_rec = self.payment_record(kept)
+        self.assertEqual(kept_rec.state, "skipped")
+        self.assertIn(summary.name, kept_rec.skip_reason)
+        self.assertIn(team.name, kept_rec.skip_reason)
+        self.assertIn("Keep in Odoo", kept_rec.skip_reason)
+        self.settle()
+        self.assertEqual(len(self.live_payments()), 1)
+        self.assertEqual(summary._sync_record().state, "synced")
+
 
 @tagged("post_install", "-at_install")
 class TestQboPaymentPartlyUnsent(PartlyUnsentMixin, QxsCase):
@@ -127,6 +163,10 @@ class TestQboPaymentPartlyUnsent(PartlyUnsentMixin, QxsCase):
     @staticmethod
     def paid(payment):
         return sum(float(li["Amount"]) for li in payment["Line"])
+
+    @staticmethod
+    def paid_ids(payment):
+        return [txn["TxnId"] for li in payment["Line"] for txn in li["LinkedTxn"]]
 
 
 @tagged("post_install", "-at_install")
@@ -148,3 +188,7 @@ class TestXeroPaymentPartlyUnsent(PartlyUnsentMixin, XeroMixin, QxsCase):
         return float(payment["Amount"])
 
     paid = payment_total
+
+    @staticmethod
+    def paid_ids(payment):
+        return [payment["Invoice"]["InvoiceID"]]

@@ -1,5 +1,5 @@
-from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo import _, fields, models
+from odoo.exceptions import AccessError, UserError
 
 from .. import const
 
@@ -9,6 +9,7 @@ class QxsSummaryWizard(models.TransientModel):
     sales channels (accountants only)."""
 
     _name = "qxs.summary.wizard"
+    _inherit = "qxs.date.range.mixin"
     _description = "Void or re-export daily summaries"
 
     connection_id = fields.Many2one(
@@ -17,8 +18,6 @@ class QxsSummaryWizard(models.TransientModel):
         default=lambda self: self.env.company.qxs_connection_id,
         domain="[('company_id', 'in', allowed_company_ids)]",
     )
-    date_from = fields.Date(string="From", required=True, default=fields.Date.context_today)
-    date_to = fields.Date(string="To", required=True, default=fields.Date.context_today)
     team_ids = fields.Many2many(
         "crm.team",
         string="Sales channels",
@@ -34,12 +33,6 @@ class QxsSummaryWizard(models.TransientModel):
         "same remote document, or a new one where it was voided). Void: void the summaries "
         "sent for these days; their documents stay in them until they are exported again.",
     )
-
-    @api.constrains("date_from", "date_to")
-    def _check_dates(self):
-        for wizard in self:
-            if wizard.date_from > wizard.date_to:
-                raise ValidationError(_("The start date must be on or before the end date."))
 
     def _teams(self):
         return self.team_ids or self.env["crm.team"].search(

@@ -1,11 +1,12 @@
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo import _, fields, models
+from odoo.exceptions import UserError
 
 
 class QxsCogsWizard(models.TransientModel):
     """Export the missing cost of goods sold journals of some days, or void them."""
 
     _name = "qxs.cogs.wizard"
+    _inherit = "qxs.date.range.mixin"
     _description = "Export or void cost of goods sold journals"
 
     connection_id = fields.Many2one(
@@ -14,8 +15,6 @@ class QxsCogsWizard(models.TransientModel):
         default=lambda self: self.env.company.qxs_connection_id,
         domain="[('company_id', 'in', allowed_company_ids)]",
     )
-    date_from = fields.Date(string="From", required=True, default=fields.Date.context_today)
-    date_to = fields.Date(string="To", required=True, default=fields.Date.context_today)
     action = fields.Selection(
         [("export", "Export"), ("void", "Void")],
         required=True,
@@ -24,12 +23,6 @@ class QxsCogsWizard(models.TransientModel):
         "invoices and credit notes dated in the range. Void: void (QuickBooks: delete) the "
         "journals sent for those documents.",
     )
-
-    @api.constrains("date_from", "date_to")
-    def _check_dates(self):
-        for wizard in self:
-            if wizard.date_from > wizard.date_to:
-                raise ValidationError(_("The start date must be on or before the end date."))
 
     def action_apply(self):
         self.ensure_one()
