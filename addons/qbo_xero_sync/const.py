@@ -299,3 +299,8 @@ QBO_WINDOW_MARGIN = 1.5
 CRON_RUN_SECONDS = 45
 XERO_CALLS_PER_MINUTE = 60  # Xero's calls per rolling minute per organisation
 XERO_WINDOW_MARGIN = 1.5  # seconds added to a wait computed from this process's own calls
+
+# Status poll (poll): QuickBooks' change data capture goes in one batch request, one CDCQuery
+# item per entity; each item is a CDC operation of its own, whose answer holds at most this
+# many objects, cut silently (Intuit's CDC page: "a maximum of 1,000 objects").
+QBO_CDC_MAX_OBJECTS = 1000
