@@ -702,6 +702,88 @@ def test_cdc_answers_at_most_1000_objects_oldest_first(make_emu):
     assert QboEmulator.default_config["cdc_max_objects"] == 1000
 
 
+def cdc_batch(qb, *queries):
+    """Answers by bId of one batch request of ``queries`` (bId, CDCQuery dict or item dict)."""
+    items = [
+        query if isinstance(query, dict) else {"bId": query[0], "CDCQuery": query[1]}
+        for query in queries
+    ]
+    answer = qb.batch_operation(json.dumps({"BatchItemRequest": items}))
+    return {item["bId"]: item for item in answer["BatchItemResponse"]}
+
+
+def test_batch_cdc_queries_answer_each_with_its_own_cap(make_emu):
+    """IntuitRestServiceDef.xsd: a BatchItemRequest may hold a CDCQuery (Entities, ChangedSince)
+    and its BatchItemResponse a CDCResponse; each item is a CDC of its own: 1,000 objects
+    (here 5) per item, where one GET /cdc of several entities holds 1,000 in all."""
+    emu = make_emu(cdc_max_objects=5)
+    qb = connect(emu)
+    since = (datetime.now().astimezone() - timedelta(minutes=1)).isoformat(timespec="seconds")
+    ids = []
+    for n in range(6):
+        emu.clock.advance(1)
+        ids.append(invoice(doc=f"B-{n}").save(qb=qb).Id)
+        emu.pay_invoice(ids[-1], 10)
+    emu.clock.advance(1)
+    memo = invoice(cls=CreditMemo).save(qb=qb)
+    before = emu.counts()
+    items = cdc_batch(
+        qb,
+        ("i", {"Entities": "Invoice", "ChangedSince": since}),
+        ("p", {"Entities": "Payment", "ChangedSince": since}),
+        ("m", {"Entities": "CreditMemo,Payment", "ChangedSince": since}),
+        {"bId": "q", "Query": "SELECT * FROM Customer WHERE Id = '1'"},
+    )
+    after = emu.counts()
+    assert after.get("POST /v3/company/{realm}/batch", 0) == (
+        before.get("POST /v3/company/{realm}/batch", 0) + 1
+    ), "one request"
+    assert not any(key.endswith("/cdc") for key in set(after) - set(before))
+    [invoices] = items["i"]["CDCResponse"]["QueryResponse"]
+    assert [i["Id"] for i in invoices["Invoice"]] == ids[:5], "cut at the item's cap"
+    [payments] = items["p"]["CDCResponse"]["QueryResponse"]
+    assert len(payments["Payment"]) == 5, "a cap of its own, not what the invoices left"
+    memos, rest = items["m"]["CDCResponse"]["QueryResponse"]
+    assert [m["Id"] for m in memos["CreditMemo"]] == [memo.Id]
+    assert len(rest["Payment"]) == 4, "the item's budget is spent entity by entity"
+    assert items["q"]["QueryResponse"]["Customer"][0]["Id"] == "1"
+    later = (datetime.now().astimezone() + timedelta(hours=1)).isoformat(timespec="seconds")
+    nothing = cdc_batch(qb, ("l", {"Entities": "Invoice", "ChangedSince": later}))
+    assert nothing["l"]["CDCResponse"] == {"QueryResponse": []}
+
+
+def test_batch_cdc_query_refusals(emu, qb):
+    """A CDCQuery is checked as GET /cdc checks its parameters, per item (mixed results)."""
+    now = datetime.now().astimezone()
+    since = (now - timedelta(minutes=1)).isoformat(timespec="seconds")
+    old = (now - timedelta(days=31)).isoformat(timespec="seconds")
+    items = cdc_batch(
+        qb,
+        ("ok", {"Entities": "Invoice", "ChangedSince": since}),
+        ("no_entities", {"ChangedSince": since}),
+        ("no_since", {"Entities": "Invoice"}),
+        ("bad_entity", {"Entities": "Gadget", "ChangedSince": since}),
+        ("bad_since", {"Entities": "Invoice", "ChangedSince": "yesterday"}),
+        ("too_old", {"Entities": "Invoice", "ChangedSince": old}),
+    )
+
+    def code(bid):
+        return items[bid]["Fault"]["Error"][0]["code"]
+
+    assert "CDCResponse" in items["ok"] and "Fault" not in items["ok"]
+    assert (code("no_entities"), code("no_since")) == ("2020", "2020")
+    assert items["no_entities"]["Fault"]["Error"][0]["element"] == "Entities"
+    assert (code("bad_entity"), code("bad_since"), code("too_old")) == ("500", "2010", "6000")
+    with expect_violations(emu):  # outside the XSD: refused by the emulator too
+        wrong = cdc_batch(
+            qb,
+            ("extra", {"Entities": "Invoice", "ChangedSince": since, "MaxResults": 10}),
+            {"bId": "both", "Query": "SELECT * FROM Item", "CDCQuery": {"Entities": "Invoice"}},
+        )
+    assert wrong["extra"]["Fault"]["Error"][0]["code"] == "2010"
+    assert wrong["both"]["Fault"]["Error"][0]["code"] == "2010"
+
+
 def test_transactions_share_one_id_sequence(make_emu):
     emu = make_emu()
     qb = connect(emu)

@@ -306,3 +306,7 @@ STEADY_FLOW_SHARE = 0.95
 # QuickBooks: a "batch" of at most this many items goes as plain requests, one per item (500
 # requests a minute against 40 batch requests: a batch of one or two spends the scarcer budget).
 QBO_PLAIN_ITEMS = 2
+# Status poll (poll): QuickBooks' change data capture goes in one batch request, one CDCQuery
+# item per entity; each item is a CDC operation of its own, whose answer holds at most this
+# many objects, cut silently (Intuit's CDC page: "a maximum of 1,000 objects").
+QBO_CDC_MAX_OBJECTS = 1000

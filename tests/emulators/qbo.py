@@ -960,8 +960,17 @@ class QboEmulator(Emulator):
             try:
                 if not item.get("bId"):
                     raise _missing("bId")
+                # XSD BatchItemRequest: a choice of one object, Query, ReportQuery or CDCQuery.
+                chosen = [k for k in item if k in KINDS or k in ("Query", "CDCQuery")]
+                if len(chosen) > 1:
+                    raise _invalid(
+                        f"A batch item holds one object, Query or CDCQuery, not {chosen}",
+                        "BatchItemRequest",
+                    )
                 if "Query" in item:
                     result["QueryResponse"] = self._run_query(item["Query"])
+                elif "CDCQuery" in item:
+                    result["CDCResponse"] = self._batch_cdc(item["CDCQuery"])
                 else:
                     kinds = [k for k in item if k in KINDS]
                     if len(kinds) != 1:
@@ -982,20 +991,41 @@ class QboEmulator(Emulator):
         return self._ok({"BatchItemResponse": out})
 
     def _cdc(self, req):
-        names = [n for n in (req.arg("entities") or "").split(",") if n.strip()]
+        answer = self._cdc_answer(req.arg("entities"), req.arg("changedSince"))
+        return self._ok({"CDCResponse": [answer]})
+
+    def _batch_cdc(self, query):
+        """A batch item's ``CDCQuery`` (XSD ``CDCQuery``: ``Entities``, comma separated, and
+        ``ChangedSince``, an xs:dateTime) → its ``CDCResponse``, with the budget of a response
+        of its own (each item is a CDC operation)."""
+        if not isinstance(query, dict):
+            raise _invalid("CDCQuery must be an object", "CDCQuery")
+        unknown = sorted(set(query) - {"Entities", "ChangedSince"})
+        if unknown:
+            raise _invalid(f"Unknown CDCQuery property {unknown[0]}", f"CDCQuery.{unknown[0]}")
+        for name in ("Entities", "ChangedSince"):
+            if query.get(name) is not None and not isinstance(query[name], str):
+                raise _invalid(f"CDCQuery.{name} must be a string", f"CDCQuery.{name}")
+        return self._cdc_answer(
+            query.get("Entities"), query.get("ChangedSince"), ("Entities", "ChangedSince")
+        )
+
+    def _cdc_answer(self, entities, since_text, params=("entities", "changedSince")):
+        """One CDCResponse ``{"QueryResponse": [...]}`` of the ``entities`` (comma separated)
+        changed since ``since_text``; ``params``: the names its faults give the two values."""
+        names = [n for n in (entities or "").split(",") if n.strip()]
         if not names:
-            raise _missing("entities")
+            raise _missing(params[0])
         kinds = [self._kind(n.strip()) for n in names]
-        since_text = req.arg("changedSince")
         if not since_text:
-            raise _missing("changedSince")
+            raise _missing(params[1])
         since = _parse_dt(since_text)
         if since is None:
-            raise _invalid(f"Invalid changedSince {since_text!r}", "changedSince")
+            raise _invalid(f"Invalid {params[1]} {since_text!r}", params[1])
         if since < self._now() - timedelta(days=self.config["cdc_max_days"]):
             raise _business(
-                f"changedSince must be within the last {self.config['cdc_max_days']} " "days",
-                "changedSince",
+                f"{params[1]} must be within the last {self.config['cdc_max_days']} days",
+                params[1],
             )
         responses, budget = [], self.config["cdc_max_objects"]  # per response
 
@@ -1013,7 +1043,7 @@ class QboEmulator(Emulator):
             budget -= len(found)
             if found:
                 responses.append({kind: found, "startPosition": 1, "maxResults": len(found)})
-        return self._ok({"CDCResponse": [{"QueryResponse": responses}]})
+        return {"QueryResponse": responses}
 
     # ------------------------------------------------------------------ query execution
     def _run_query(self, text):

@@ -572,7 +572,8 @@ class Campaign(CampaignActions, CampaignChecks, CampaignRefunds, CampaignSummari
         if self.provider == "qbo":
             return {
                 "write": ("/batch|/invoice$|/creditmemo$", "POST"),
-                "read": ("/query|/cdc|/invoice/|/creditmemo/", "GET"),
+                # The poll's change data capture goes in a batch request (POST).
+                "read": ("/query|/cdc|/batch$|/invoice/|/creditmemo/", None),
                 "any": ("/v3/", None),
                 # Payments and refunds go in batches, or in plain requests (one or two).
                 "payment": ("/batch|/payment|/refundreceipt$", "POST"),

@@ -10,6 +10,8 @@ from ..exceptions import GONE, USER, SyncError
 from .common import QxsCase
 from .test_qbo_tax_styles import QboGstCase
 
+BATCH = "POST /v3/company/{realm}/batch"  # the emulator's count of batch requests
+
 
 def _utc(text):
     return datetime.fromisoformat(text).astimezone(timezone.utc).replace(tzinfo=None)
@@ -153,7 +155,9 @@ class TestQboDefects(QxsCase):
             )
             ids.append(inv["Id"])
         adapter = self.adapter()
+        before = self.emulator.counts()
         first = adapter.fetch_changes(since)
+        self.assertEqual(self.requests_since(before), {BATCH: 1}, "one request, full or not")
         self.assertEqual(len(first.states), 1000)
         self.assertEqual(
             first.watermark,
@@ -170,6 +174,74 @@ class TestQboDefects(QxsCase):
         self.assertTrue(changes.note)
         self.assertIn("30 days", changes.note)
         self.assertIn("Re-read all statuses", changes.note)
+
+    def requests_since(self, before):
+        """{endpoint: requests} the emulator received since its ``before`` counts."""
+        after = self.emulator.counts()
+        return {key: n - before.get(key, 0) for key, n in after.items() if n != before.get(key, 0)}
+
+    def test_poll_of_600_paid_invoices_is_one_request(self):
+        """600 invoices paid: 1,200 changed objects with their payments. One CDC answer holds
+        1,000 objects in all (four requests were needed); one batch of a CDC query per entity
+        holds 1,000 per entity: one request, every invoice paid, nothing left for later."""
+        since = datetime.utcnow() - timedelta(minutes=5)
+        customer = self.summary["customers"]["Cool Cars"]
+        ids = []
+        for n in range(600):
+            inv = self.emulator.create_document(
+                "Invoice",
+                {
+                    "CustomerRef": {"value": customer},
+                    "DocNumber": f"PAID-{n}",
+                    "Line": [
+                        {
+                            "Amount": 10,
+                            "DetailType": "SalesItemLineDetail",
+                            "SalesItemLineDetail": {"ItemRef": {"value": "2"}, "Qty": 1},
+                        }
+                    ],
+                },
+            )
+            self.emulator.pay_invoice(inv["Id"])
+            ids.append(inv["Id"])
+        self.assertEqual(len(self.emulator.objects("Payment")), 600)
+        before = self.emulator.counts()
+        changes = self.adapter().fetch_changes(since)
+        self.assertEqual(self.requests_since(before), {BATCH: 1})
+        states = {s.remote_id: s for s in changes.states}
+        self.assertEqual(set(states), set(ids), "every invoice read")
+        self.assertEqual({(s.kind, s.status) for s in states.values()}, {("invoice", "paid")})
+        self.assertTrue(all(s.amount_paid == 10.0 and s.payment_date for s in states.values()))
+        now = datetime.fromtimestamp(self.emulator.clock.now(), timezone.utc).replace(tzinfo=None)
+        self.assertAlmostEqual(
+            changes.watermark,
+            now - timedelta(minutes=1),
+            delta=timedelta(seconds=5),
+            msg="nothing cut: the next poll starts from now (a minute of overlap)",
+        )
+
+    def test_refused_change_query_keeps_the_watermark(self):
+        """A CDC query the batch refuses is an error of the poll (as a refused GET /cdc was):
+        nothing applied, the watermark kept, the same changes read next time."""
+        move = self.invoice()
+        self.sync()
+        rec = self.record(move)
+        self.assertEqual(rec.state, "synced", rec.last_error)
+        self.emulator.pay_invoice(rec.remote_id)
+        self.configure(cdc_max_days=1)  # QuickBooks keeps less than the adapter assumes
+        since = (datetime.utcnow() - timedelta(days=2)).replace(microsecond=0)
+        with self.assertRaises(SyncError) as refused:
+            self.adapter().fetch_changes(since)
+        self.assertEqual((refused.exception.kind, refused.exception.code), (USER, 6000))
+        self.assertIn("ChangedSince", str(refused.exception))
+        self.connection.sudo().last_poll_date = since
+        self.poll()
+        self.assertEqual(self.connection.last_poll_date, since, "kept")
+        self.assertEqual(move.payment_state, "not_paid")
+        self.emulator.config["cdc_max_days"] = 30
+        self.poll()
+        self.assertIn(move.payment_state, ("paid", "in_payment"), "read on the next poll")
+        self.assertGreater(self.connection.last_poll_date, since)
 
     # ------------------------------------------------------------------ 3. currency
     def test_eur_invoice_to_a_new_customer_creates_a_eur_customer(self):

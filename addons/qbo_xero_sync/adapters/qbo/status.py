@@ -3,15 +3,13 @@
 from datetime import datetime, timedelta, timezone
 
 from ... import const
-from ...exceptions import GONE, SyncError
+from ...exceptions import GONE, RETRY, SyncError
 from ..base import Changes, Outcome, RemoteState
 from ..i18n import _
-from .client import utc
+from .client import fault_text, utc
 from .documents import ENTITY
 
 KIND = {"Invoice": "invoice", "CreditMemo": "credit_note", "Payment": "other"}
-# A change data capture answer holds at most 1,000 objects, cut silently (Intuit's CDC page).
-CDC_MAX_OBJECTS = 1000
 
 
 class QboStatusMixin:
@@ -126,19 +124,48 @@ class QboStatusMixin:
 
     # ------------------------------------------------------------------ change data capture
     def _cdc(self, entities, since):
-        """({entity: [objects]}, QuickBooks' time of the answer) of one CDC request."""
-        res = self._get(
-            "cdc",
-            params={
-                "entities": ",".join(entities),
-                "changedSince": since.replace(tzinfo=timezone.utc).isoformat(timespec="seconds"),
-            },
-        )
-        found = {entity: [] for entity in entities}
-        for block in res.get("CDCResponse", []):
-            for query in block.get("QueryResponse", []):
-                for entity in entities:
-                    found[entity] += query.get(entity, [])
+        """({entity: [objects]}, QuickBooks' time of the answer) of one batch request holding
+        one ``CDCQuery`` per entity (IntuitRestServiceDef.xsd, BatchItemRequest). Each item is
+        a change data capture of its own, with its own cap of 1,000 objects: a poll of 1,000
+        paid invoices (1,000 invoices and 1,000 payments) is one request, where one ``GET
+        /cdc`` of every entity holds 1,000 objects in all. A refused item or a request that
+        failed raises, as a ``GET /cdc`` would: the poll reads the same changes next time."""
+        changed_since = since.replace(tzinfo=timezone.utc).isoformat(timespec="seconds")
+        bids = {f"cdc{n}": entity for n, entity in enumerate(entities)}
+        items = [
+            {"bId": bid, "CDCQuery": {"Entities": entity, "ChangedSince": changed_since}}
+            for bid, entity in bids.items()
+        ]
+        # No request id: a read must never be answered from a replay of an earlier one.
+        with self.operation("change data capture (batch)"):
+            res = self._request("POST", "batch", body={"BatchItemRequest": items})
+        answers = {answer.get("bId"): answer for answer in res.get("BatchItemResponse", [])}
+        found = {}
+        for bid, entity in bids.items():
+            answer = answers.get(bid) or {}
+            if answer.get("Fault"):
+                err = (answer["Fault"].get("Error") or [{}])[0]
+                raise self._fault(
+                    int(err.get("code") or 0),
+                    fault_text(err.get("Message", ""), err.get("Detail")),
+                    own=False,
+                )
+            if "CDCResponse" not in answer:
+                raise SyncError(
+                    _(
+                        "QuickBooks left out the changes of %(entity)s from its answer.",
+                        entity=entity,
+                    ),
+                    kind=RETRY,
+                )
+            # One CDCResponse per item (the XSD); a list is read alike (GET /cdc's shape).
+            blocks = answer["CDCResponse"]
+            found[entity] = [
+                obj
+                for block in (blocks if isinstance(blocks, list) else [blocks])
+                for query in block.get("QueryResponse") or []
+                for obj in query.get(entity, [])
+            ]
         return found, utc(res.get("time")) or datetime.now(timezone.utc).replace(tzinfo=None)
 
     def _cdc_window(self, since):
@@ -160,23 +187,17 @@ class QboStatusMixin:
         return oldest, note
 
     def fetch_changes(self, since):
-        """Change data capture of invoices, credit memos and payments: one request, unless
-        the answer is full (QuickBooks cuts it at 1,000 objects without saying so)."""
+        """Change data capture of invoices, credit memos and payments: one request (a batch of
+        one CDC query per entity, see _cdc). An entity's answer of 1,000 objects may have been
+        cut (QuickBooks does not say so): the watermark then stops at its last change and the
+        next poll reads the rest."""
         entities = [*ENTITY.values(), "Payment"]
         since, note = self._cdc_window(since)
         found, server_time = self._cdc(entities, since)
-        if sum(len(objs) for objs in found.values()) >= CDC_MAX_OBJECTS:
-            # Cut somewhere: read each entity on its own, to know which ones are complete.
-            times = []
-            for entity in entities:
-                one, moment = self._cdc([entity], since)
-                found[entity] = one[entity]
-                times.append(moment)
-            server_time = min(times)
         # A minute of overlap (applying a state twice changes nothing), on QuickBooks' clock.
         watermark = server_time - timedelta(minutes=1)
         for objs in found.values():
-            if len(objs) >= CDC_MAX_OBJECTS:
+            if len(objs) >= const.QBO_CDC_MAX_OBJECTS:
                 # A full list: the next poll starts at its last change and reads the rest.
                 last = max(
                     (utc((o.get("MetaData") or {}).get("LastUpdatedTime")) for o in objs),
