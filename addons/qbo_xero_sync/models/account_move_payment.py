@@ -136,6 +136,20 @@ class AccountMove(models.Model):
                 continue
             docs = self.browse([doc.id for doc, _amount in allocated])
             reason = move._qxs_payment_skip_reason(connection, kind, docs)
+            if reason and connection.send_payments and move._qxs_payment_held_remotely(rec):
+                # It paid documents the provider has, and now pays only documents it does not
+                # have (a daily summary, a No sync channel): its copy there would keep paying
+                # them (an update refused below that cash, then that cash read back as the
+                # provider's own). Removed there first, then skipped with the reason
+                # (qxs.sync.outcome._keep_in_odoo_after_removal).
+                rec._void_or_skip(on_cancel=False)
+                rec.sudo().write(
+                    {
+                        "payment_move_id": move.id,
+                        "allocation_move_ids": [Command.link(doc.id) for doc in docs],
+                    }
+                )
+                continue
             was_note = ((rec.payment_values or {}).get("note") or "") if rec else ""
             rec = Record._enqueue(connection, move, "payment", "push", skip_reason=reason)
             snapshot = move._qxs_payment_snapshot(connection)
@@ -209,13 +223,42 @@ class AccountMove(models.Model):
         """Why this payment unit must not be sent (None: send it)."""
         if not connection.send_payments:
             return _("Sending payments is turned off on the connection.")
+        return self._qxs_payment_documents_reason(docs)
+
+    def _qxs_payment_documents_reason(self, docs):
+        """Why a payment unit of ``docs`` stays in Odoo: every one of them is a document the
+        provider does not have on purpose (a No sync channel, a daily summary). None: send it."""
         reasons = [
             doc.team_id._qxs_skip_reason("payment") or doc._qxs_summary_payment_reason()
             for doc in docs
         ]
-        if all(reasons):
+        if reasons and all(reasons):
             return reasons[0]
         return None
+
+    def _qxs_payment_kept_reason(self):
+        """Why this payment unit, still posted and reconciled, is kept in Odoo now: the reason
+        its documents give (None: it has documents to pay there, or none at all)."""
+        self.ensure_one()
+        if self.state != "posted" or self.qxs_origin_connection_id:
+            return None
+        allocated = self._qxs_allocated_documents()
+        if not allocated or not self._qxs_payment_kind():
+            return None
+        return self._qxs_payment_documents_reason(
+            self.browse([doc.id for doc, _amount in allocated])
+        )
+
+    def _qxs_payment_held_remotely(self, rec):
+        """True when the provider has this unit's payment (``rec``, its record, has a live
+        remote id) or may have it (tried without a known answer: an attempt mark)."""
+        if not rec or rec.state == "remote_deleted" or rec.remote_status in ("voided", "deleted"):
+            return False
+        if rec.remote_id:
+            return True
+        return rec.state in ("pending", "error") and rec.id in self.env["qxs.send.attempt"]._marked(
+            rec
+        )
 
     # ------------------------------------------------------------------ payload
     def _qxs_partner_values(self, currency):

@@ -252,7 +252,11 @@ class QxsStatusBack(models.AbstractModel):
         for rec in cash:
             if not rec.remote_id:
                 continue
-            if rec.state not in ("synced", "error") or rec.remote_status in ("voided", "deleted"):
+            # Skipped with a remote id: sent, then skipped while sending payments was turned
+            # off; the provider keeps that copy, Odoo's cash, not its own.
+            if rec.state not in ("synced", "error", "skipped"):
+                continue
+            if rec.remote_status in ("voided", "deleted"):
                 continue
             if str(move.id) not in (rec.payment_allocations or {}):
                 continue  # the provider's copy no longer pays it (changed in Odoo): not deleted

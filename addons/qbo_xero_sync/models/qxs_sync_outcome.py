@@ -99,6 +99,8 @@ class QxsSyncOutcome(models.AbstractModel):
         if self.purpose == "document":
             self._release_waiting_payments()
         self._after_success(target, was_action, result)
+        if was_action == "void":
+            self._keep_in_odoo_after_removal()
 
     def _payment_sent_values(self, action, remote_id=None):
         """What the provider now has of a payment: {document id: amount} of its allocations
@@ -144,6 +146,21 @@ class QxsSyncOutcome(models.AbstractModel):
             }
         )
         self._note(note)
+
+    def _keep_in_odoo_after_removal(self):
+        """A payment removed remotely (or found never sent) while Odoo still has it reconciled
+        with documents the provider does not have on purpose (a daily summary, a No sync
+        channel: ``account.move._qxs_payment_kept_reason``): the record says so, skipped with
+        that reason, rather than "synced" as a removal. Its copy there is gone, so the link is
+        dropped (``_enqueue``): a later change of the payment is sent anew."""
+        self.ensure_one()
+        unit = self.payment_move_id
+        if self.purpose != "payment" or not unit.exists():
+            return
+        reason = unit._qxs_payment_kept_reason()
+        if reason:
+            self._enqueue(self.connection_id, unit, "payment", "push", skip_reason=reason)
+            self._note(reason)
 
     def _release_waiting_payments(self):
         """A document was sent: the payments that waited for it are due now."""
@@ -208,9 +225,11 @@ class QxsSyncOutcome(models.AbstractModel):
                     }
                 )
                 self._clear_failure_activity()
+                self._keep_in_odoo_after_removal()
                 return
             # Nothing left to void: the document no longer exists remotely.
             self._mark_deleted(_("The document no longer exists remotely."))
+            self._keep_in_odoo_after_removal()
             return
         if exc.code == WAIT:
             # A payment whose documents are not sent yet: it waits (no attempt counted); it is

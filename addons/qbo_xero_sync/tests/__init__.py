@@ -16,6 +16,7 @@ from . import (
     test_match_screen,
     test_org_change,
     test_payment_currency,
+    test_payment_kept_in_odoo,
     test_payment_partly_unsent,
     test_payment_sequences,
     test_posting,
