@@ -57,16 +57,13 @@ class CrmTeam(models.Model):
         )
 
     def write(self, vals):
-        deposit = ("summary", "deposit")
-        before = {
-            team.id: (team.qxs_invoice_sync_type, team.qxs_summary_payment_mode) for team in self
-        }
+        before = {team.id: team.qxs_summary_payment_mode for team in self}
         res = super().write(vals)
         # Switched to one deposit per day: the cash already received for the summaries'
-        # invoices is queued now, not at the next change of each day.
+        # invoices is queued now, not at the next change of each day. Whatever the channel's
+        # invoice sync is now: its summaries keep their documents, and want their deposits.
         switched = self.filtered(
-            lambda team: before[team.id] != deposit
-            and (team.qxs_invoice_sync_type, team.qxs_summary_payment_mode) == deposit
+            lambda team: before[team.id] != "deposit" and team.qxs_summary_payment_mode == "deposit"
         )
         if switched:
             self.env["qxs.daily.summary"].sudo().search(

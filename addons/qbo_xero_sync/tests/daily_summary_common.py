@@ -326,6 +326,27 @@ class DailySummaryMixin(PaymentsMixin):
             self.make_due()
             self.sync()
 
+    def test_deposits_switched_on_with_the_channel_back_to_individual(self):
+        """Cash kept in Odoo for a summary, then the channel switched to Individual and one
+        deposit per day at once: the summary keeps its invoice, so its cash goes as its
+        deposit now (campaign, Xero seed 11: the switch queued nothing, deposit_differs)."""
+        move = self.doc(self.shop, amounts=(100.0,))
+        self.sync()
+        [summary] = self.summaries(self.shop)
+        self.pay(move, amount=30.0, user=self.billing_user)
+        self.settle()
+        self.assertEqual(self.live_payments(), [])
+        self.bank.qxs_deposit_account = self.deposit_account
+        self.shop.write(  # by an administrator, in the sales channel's form
+            {"qxs_invoice_sync_type": "individual", "qxs_summary_payment_mode": "deposit"}
+        )
+        self.settle()
+        dep = summary._deposit_record()
+        self.assertEqual(dep.state, "synced", dep.last_error)
+        [remote] = self.live_payments()
+        self.assertAlmostEqual(self.payment_amount(remote), 30.0, 2)
+        self.assertEqual(self.paid_document(remote), self.summary_rec(summary).remote_id)
+
     def test_one_deposit_per_day_carries_the_cash_of_the_summarized_invoices(self):
         self.deposit_mode()
         first = self.doc(self.shop, amounts=(100.0,))
