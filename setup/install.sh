@@ -94,7 +94,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && "$PY" -c 'import odoo, psycopg
     say "Python requirements already installed"
 else
     say "Installing Odoo's requirements (pinned by setup/odoo-constraints.txt) and requirements.txt"
-    "$PY" -m pip install -q --upgrade "pip<25" "setuptools<75" wheel || die "Could not upgrade pip in the venv."
+    "$PY" -m pip install -q --upgrade "pip<25" "setuptools>=75.1,<81" wheel || die "Could not upgrade pip in the venv."
     "$PY" -m pip install -q -r "$REPO_ROOT/setup/odoo-constraints.txt" \
         || die "Installing Odoo's requirements failed (see above); Debian may need: apt install build-essential python3-dev libpq-dev libldap2-dev libsasl2-dev"
     "$PY" -m pip install -q -r "$REPO_ROOT/requirements.txt" -c "$REPO_ROOT/setup/odoo-constraints.txt" \
