@@ -302,6 +302,10 @@ def launch(argv):
         return real_start(*args, **kwargs)
 
     odoo.service.server.start = start
+    # No longpolling (gevent) process: the bench has no browser, and when gevent cannot start
+    # (a venv whose setuptools has no pkg_resources) the master respawns it several times a
+    # second, each an Odoo import that takes the CPU the cron workers are measured on.
+    odoo.service.server.PreforkServer.long_polling_spawn = lambda self: None
     server_main(argv[3:])
 
 
