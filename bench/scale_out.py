@@ -13,12 +13,13 @@ made while it had no connection. Each run works on a fresh copy of it (``created
   pending, then counts the remote documents per number in every emulator (duplicates), the
   429 answers, and the send cron runs of each server (from its log: when both ran at once).
 
-Runs (``--runs``, default ``A,B,C``): **A** one server, the emulators' limits scaled up
+Runs (``--runs``, default ``A,B,C,P``): **A** one server, the emulators' limits scaled up
 (``--scale-up``: the engine, not the provider, is the bound); **B** two servers, same limits;
 **C** two servers, limits scaled down (``--qbo-batches-per-minute``, ``--xero-calls-per-minute``:
-the provider binds; the servers' pacers are told the same); **P** (what-if, opt-in) as B with
+the provider binds; the servers' pacers are told the same); **P** (a what-if) as B with
 the send cron copied so that each server's cron worker can run one (Odoo runs one ``ir.cron``
-in one worker at a time), the copy triggered by this process while records are due.
+in one worker at a time), each triggered by this process while records are due and it has
+no trigger waiting (as an engine with several send crons would trigger them all).
 
 A markdown table on stdout, the JSON after it (``--json FILE`` too); progress on stderr.
 ``bash setup/bench.sh --scale-out [options]`` runs it on a throwaway database.
@@ -64,13 +65,13 @@ def parse_args(argv=None):
     p.add_argument("--odoo-bin", required=True)
     p.add_argument("--qbo", type=int, default=2, help="QuickBooks connections (2)")
     p.add_argument("--xero", type=int, default=2, help="Xero connections (2)")
-    p.add_argument("--documents", type=int, default=150, help="invoices per connection (150)")
+    p.add_argument("--documents", type=int, default=300, help="invoices per connection (300)")
     p.add_argument("--customers", type=int, default=40)
-    p.add_argument("--runs", default="A,B,C", help="A,B,C and P (what-if), in this order")
+    p.add_argument("--runs", default="A,B,C,P", help="any of A, B, C, P (A,B,C,P)")
     p.add_argument("--workers", type=int, default=2, help="HTTP workers per server (2)")
     p.add_argument("--scale-up", type=int, default=100, help="limits x this in A, B, P (100)")
-    p.add_argument("--qbo-batches-per-minute", type=int, default=5, help="run C (5; real: 40)")
-    p.add_argument("--xero-calls-per-minute", type=int, default=4, help="run C (4; real: 60)")
+    p.add_argument("--qbo-batches-per-minute", type=int, default=10, help="run C (10; real: 40)")
+    p.add_argument("--xero-calls-per-minute", type=int, default=8, help="run C (8; real: 60)")
     p.add_argument("--timeout", type=int, default=600, help="seconds a run may drain (600)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--json")

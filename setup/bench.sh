@@ -10,7 +10,7 @@
 #                                                        # (bench/limits.py, issue 16)
 #   bash setup/bench.sh --server-load [--rate 5 ...]     # latency with odoo-bin as a server
 #                                                        # (bench/server_load.py, issue 16)
-#   bash setup/bench.sh --scale-out [--runs A,B,C ...]   # one vs two odoo-bin servers on one
+#   bash setup/bench.sh --scale-out [--documents 300 ...] # one vs two odoo-bin servers on one
 #                                                        # database (bench/scale_out.py, goal 7)
 #
 #   1. setup/install.sh (does nothing when everything is installed)
