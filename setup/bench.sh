@@ -10,6 +10,8 @@
 #                                                        # (bench/limits.py, issue 16)
 #   bash setup/bench.sh --server-load [--rate 5 ...]     # latency with odoo-bin as a server
 #                                                        # (bench/server_load.py, issue 16)
+#   bash setup/bench.sh --scale-out [--documents 300 ...] # one vs two odoo-bin servers on one
+#                                                        # database (bench/scale_out.py, goal 7)
 #
 #   1. setup/install.sh (does nothing when everything is installed)
 #   2. the template database of setup/test.sh (Odoo's base modules; built once when missing)
@@ -82,6 +84,12 @@ if [ "${1:-}" = "--limits" ]; then
 elif [ "${1:-}" = "--server-load" ]; then
     # Latency with Odoo as a server (issue 16, goal 5): bench/server_load.py starts odoo-bin.
     script="$REPO_ROOT/bench/server_load.py"
+    shift
+    set -- --odoo-bin "$ODOO_BIN" "$@"
+elif [ "${1:-}" = "--scale-out" ]; then
+    # Scale-out (issue 16, goal 7): bench/scale_out.py starts one, then two odoo-bin servers on
+    # copies of the database (createdb -T; each copy is dropped by the script).
+    script="$REPO_ROOT/bench/scale_out.py"
     shift
     set -- --odoo-bin "$ODOO_BIN" "$@"
 fi
