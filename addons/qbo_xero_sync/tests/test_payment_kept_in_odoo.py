@@ -160,7 +160,7 @@ class KeptInOdooMixin(PaymentsMixin):
 @tagged("post_install", "-at_install")
 class TestQboPaymentKeptInOdoo(KeptInOdooMixin, QxsCase):
     allow_inherited_tests_method = True
-    payment_write = {"path": "batch"}
+    payment_write = {"path": "/payment$"}  # one payment: a plain request
     payment_lookup = {"path": "query"}
 
     def live_payments(self):
