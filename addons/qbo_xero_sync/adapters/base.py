@@ -236,6 +236,12 @@ class ProviderAdapter:
         for polls and reads). 0: no wait (the engine sends at once)."""
         return 0.0
 
+    def window_wait(self):
+        """Seconds until this process's calls of the last minute to this organisation leave
+        room for a group that is not full: at most ``const.STEADY_FLOW_SHARE`` of the minute
+        limit (the rest is kept for full groups, polls and reads). 0: room now."""
+        return 0.0
+
     def seed_reference(self, data):
         """Start from the reference data an earlier adapter of the connection read (a dict
         of plain values; unknown or malformed keys are ignored by the readers)."""

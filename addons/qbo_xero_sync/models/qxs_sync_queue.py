@@ -113,7 +113,8 @@ class QxsSyncQueue(models.AbstractModel):
         document, until the provider's minute limit binds and every document waits for it.
         So a group that is not full goes at once only if no group of its kind (connection,
         purpose, action) went in this run within the adapter's ``group_spacing`` (its share
-        of the minute's calls); otherwise it waits for that time while the run sends the
+        of the minute's calls), and the minute's calls made so far leave room for it
+        (``window_wait``); otherwise it waits for that time while the run sends the
         other connections' groups, and then goes with the postings that came meanwhile. After
         a group that was not full, the run stays until that time for what may follow. Only a
         committing run waits: a new transaction is what sees the new postings."""
@@ -145,8 +146,11 @@ class QxsSyncQueue(models.AbstractModel):
                 continue
             if can_commit and len(group) < self._group_size(conn.id):
                 kind = (conn.id, group[0].purpose, group[0].action)
-                spacing = conn._adapter_class().group_spacing(len(group))
-                go_at = spaced.get(kind, float("-inf")) + spacing
+                adapter = self._run_adapter(adapters, conn)
+                go_at = max(
+                    spaced.get(kind, float("-inf")) + adapter.group_spacing(len(group)),
+                    time.monotonic() + adapter.window_wait(),
+                )
                 if time.monotonic() < go_at < deadline:
                     waiting[conn.id] = go_at  # its records stay locked until the next commit
                     continue

@@ -221,11 +221,7 @@ class QxsSyncRecord(models.Model):
         what it read of the reference data is kept on the connection for the next runs."""
         connection = self.connection_id
         adapters = {} if adapters is None else adapters
-        if connection.id not in adapters:
-            adapters[connection.id] = connection._adapter()
-            # Plain options of the connection that the adapters' customer and item steps need.
-            adapters[connection.id].create_customers = connection._qxs_creates_customers()
-            adapters[connection.id].refuse_inventory_items = connection._qxs_exports_cogs()
+        self._run_adapter(adapters, connection)
         handler = self._handlers().get((self[:1].purpose, self[:1].action))
         if (self[:1].purpose, self[:1].action) == ("document", "push"):
             # New customers of the pending documents in full batches, not a few per group.
@@ -256,6 +252,17 @@ class QxsSyncRecord(models.Model):
         # The group's HTTP attempts, with its records, to the sync history (never raises).
         self.env["qxs.sync.log"]._record_adapters(connection, [adapters[connection.id]], self)
         return outcome
+
+    @api.model
+    def _run_adapter(self, adapters, connection):
+        """The adapter of ``connection`` for this cron run (``adapters``: {connection id:
+        adapter}), made on first use."""
+        if connection.id not in adapters:
+            adapters[connection.id] = connection._adapter()
+            # Plain options of the connection that the adapters' customer and item steps need.
+            adapters[connection.id].create_customers = connection._qxs_creates_customers()
+            adapters[connection.id].refuse_inventory_items = connection._qxs_exports_cogs()
+        return adapters[connection.id]
 
     def _apply_outcome(self, outcome):
         """Write back all that an adapter answered: each record's outcome (in a savepoint of

@@ -78,6 +78,11 @@ class XeroClientMixin:
         """Every Xero call counts against one budget of 60 a minute (``MINUTE.limit``)."""
         return 60.0 / (MINUTE.limit * const.STEADY_FLOW_SHARE)
 
+    def window_wait(self):
+        """The spacing alone lets the other calls of the minute (contacts, accounts, a poll)
+        push the window past 60: a group that is not full also waits for room in it."""
+        return MINUTE.room_in(self.settings.org_id, int(MINUTE.limit * const.STEADY_FLOW_SHARE))
+
     def _url(self, key):
         if self.settings.environment == "custom":
             return self.settings.custom_base_url.rstrip("/") + const.XERO_CUSTOM_PATHS[key]

@@ -44,5 +44,15 @@ class MinuteLog:
             wait = sent[0] + 60 - self.clock() + const.XERO_WINDOW_MARGIN
         return max(1, min(default, math.ceil(wait)))
 
+    def room_in(self, key, allowed):
+        """Seconds until fewer than ``allowed`` calls of ``key`` were made within the last
+        minute (0 now)."""
+        with self._lock:
+            now = self.clock()
+            recent = [t for t in self._sent[key] if t > now - 60]
+        if len(recent) < allowed:
+            return 0.0
+        return recent[len(recent) - allowed] + 60 - now
+
 
 MINUTE = MinuteLog()
