@@ -303,6 +303,10 @@ XERO_WINDOW_MARGIN = 1.5  # seconds added to a wait computed from this process's
 # Steady flow (issue 16, goal 5): the share of a provider's minute budget that groups not full
 # may take, evenly spaced (adapters' ``group_spacing``); the rest is left for polls and reads.
 STEADY_FLOW_SHARE = 0.95
+# ... and the share of the minute limit a group that is not full may fill the provider's rolling
+# minute window up to (this process's calls): room is kept for other processes' calls (a user's
+# reload, another cron worker, the poll) that this process does not see.
+STEADY_FLOW_WINDOW_SHARE = 0.85
 # QuickBooks: a "batch" of at most this many items goes as plain requests, one per item (500
 # requests a minute against 40 batch requests: a batch of one or two spends the scarcer budget).
 QBO_PLAIN_ITEMS = 2

@@ -238,8 +238,9 @@ class ProviderAdapter:
 
     def window_wait(self):
         """Seconds until this process's calls of the last minute to this organisation leave
-        room for a group that is not full: at most ``const.STEADY_FLOW_SHARE`` of the minute
-        limit (the rest is kept for full groups, polls and reads). 0: room now."""
+        room for a group that is not full: at most ``const.STEADY_FLOW_WINDOW_SHARE`` of the
+        minute limit (the rest is kept for full groups, polls, reads and other processes'
+        calls). 0: room now."""
         return 0.0
 
     def seed_reference(self, data):

@@ -81,7 +81,8 @@ class XeroClientMixin:
     def window_wait(self):
         """The spacing alone lets the other calls of the minute (contacts, accounts, a poll)
         push the window past 60: a group that is not full also waits for room in it."""
-        return MINUTE.room_in(self.settings.org_id, int(MINUTE.limit * const.STEADY_FLOW_SHARE))
+        allowed = int(MINUTE.limit * const.STEADY_FLOW_WINDOW_SHARE)
+        return MINUTE.room_in(self.settings.org_id, allowed)
 
     def _url(self, key):
         if self.settings.environment == "custom":
