@@ -307,6 +307,9 @@ STEADY_FLOW_SHARE = 0.95
 # minute window up to (this process's calls): room is kept for other processes' calls (a user's
 # reload, another cron worker, the poll) that this process does not see.
 STEADY_FLOW_WINDOW_SHARE = 0.85
+# A group waiting to fill may wait this long past the run's CRON_RUN_SECONDS (the run then ends
+# and triggers itself); a longer wait holds its connection as a rate limit does.
+STEADY_FLOW_GRACE_SECONDS = 15
 # QuickBooks: a "batch" of at most this many items goes as plain requests, one per item (500
 # requests a minute against 40 batch requests: a batch of one or two spends the scarcer budget).
 QBO_PLAIN_ITEMS = 2

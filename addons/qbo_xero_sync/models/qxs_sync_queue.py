@@ -1,5 +1,7 @@
 import logging
+import math
 import time
+from datetime import timedelta
 
 from odoo import api, fields, models
 
@@ -116,7 +118,9 @@ class QxsSyncQueue(models.AbstractModel):
         of the minute's calls), and the minute's calls made so far leave room for it
         (``window_wait``); otherwise it waits for that time while the run sends the
         other connections' groups, and then goes with the postings that came meanwhile. After
-        a group that was not full, the run stays until that time for what may follow. Only a
+        a group that was not full, the run stays until that time for what may follow. A wait
+        beyond the run's time (plus ``STEADY_FLOW_GRACE_SECONDS``) holds the connection until
+        then, as a rate limit does (sending at once would meet the limit). Only a
         committing run waits: a new transaction is what sees the new postings."""
         can_commit = self.env["account.move"]._can_commit()
         seen = set()
@@ -131,7 +135,8 @@ class QxsSyncQueue(models.AbstractModel):
         while len(seen) < limit and time.monotonic() < deadline:
             group = self._lock_group(seen, skip_connection_ids=list(waiting))
             if not group:
-                wake = self._steady_flow_wake(spaced, waiting, deadline) if can_commit else None
+                grace = deadline + const.STEADY_FLOW_GRACE_SECONDS
+                wake = self._steady_flow_wake(spaced, waiting, grace) if can_commit else None
                 if wake is None:
                     break
                 self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -151,8 +156,15 @@ class QxsSyncQueue(models.AbstractModel):
                     spaced.get(kind, float("-inf")) + adapter.group_spacing(len(group)),
                     time.monotonic() + adapter.window_wait(),
                 )
-                if time.monotonic() < go_at < deadline:
+                wait = go_at - time.monotonic()
+                if wait > 0 and go_at < deadline + const.STEADY_FLOW_GRACE_SECONDS:
                     waiting[conn.id] = go_at  # its records stay locked until the next commit
+                    continue
+                if wait > 0:
+                    # A long wait (the minute window full): held as by a rate limit, no call.
+                    held[conn.id] = fields.Datetime.now() + timedelta(seconds=math.ceil(wait))
+                    group.write({"next_attempt": held[conn.id]})
+                    group._hold_connection(held[conn.id])
                     continue
                 spaced[kind] = time.monotonic()
             seen.update(group.ids)
