@@ -675,7 +675,7 @@ def test_concurrent_xero_refresh_spends_the_single_use_token_once(
 def test_steady_flow_goes_in_groups(site, xero_emulator, xero_site, workers):
     """Invoices posted one at a time, 10 a second, while the cron runs (as Odoo's cron worker
     runs it, woken by each posting): they go in groups, about one call per spacing of the
-    adapter (Xero: 60 calls a minute, 95 % of them), not one call per document until the
+    adapter (Xero: 60 calls a minute, 90 % of them), not one call per document until the
     minute's limit binds. Every invoice reaches Xero exactly once."""
     conn_id = xero_site["connection_id"]
     count, rate = 30, 10
@@ -717,8 +717,8 @@ def test_steady_flow_goes_in_groups(site, xero_emulator, xero_site, workers):
     numbers = sorted(i["InvoiceNumber"] for i in xero_emulator.objects("Invoices"))
     assert numbers == sorted(flow["posted"]), "every invoice once, no duplicate"
     calls = xero_emulator.count(r"/Invoices$") - before
-    spacing = cron["spacing"]  # Xero's: 60 calls a minute, 95 % of them
-    assert 1.0 < spacing < 1.1
+    spacing = cron["spacing"]  # Xero's: 60 calls a minute, 90 % of them
+    assert 1.0 < spacing < 1.2
     # One group per spacing while the postings last, plus the first and the last group (one
     # call per posting would be about 3 times as many at 10 postings a second).
     assert calls <= flow["seconds"] / spacing + 2, (calls, flow["seconds"], cron)

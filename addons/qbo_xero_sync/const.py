@@ -302,11 +302,11 @@ XERO_WINDOW_MARGIN = 1.5  # seconds added to a wait computed from this process's
 
 # Steady flow (issue 16, goal 5): the share of a provider's minute budget that groups not full
 # may take, evenly spaced (adapters' ``group_spacing``); the rest is left for polls and reads.
-STEADY_FLOW_SHARE = 0.95
+STEADY_FLOW_SHARE = 0.9
 # ... and the share of the minute limit a group that is not full may fill the provider's rolling
 # minute window up to (this process's calls): room is kept for other processes' calls (a user's
 # reload, another cron worker, the poll) that this process does not see.
-STEADY_FLOW_WINDOW_SHARE = 0.85
+STEADY_FLOW_WINDOW_SHARE = 0.95
 # A group waiting to fill may wait this long past the run's CRON_RUN_SECONDS (the run then ends
 # and triggers itself); a longer wait holds its connection as a rate limit does.
 STEADY_FLOW_GRACE_SECONDS = 15

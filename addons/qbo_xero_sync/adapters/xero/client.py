@@ -79,10 +79,12 @@ class XeroClientMixin:
         return 60.0 / (MINUTE.limit * const.STEADY_FLOW_SHARE)
 
     def window_wait(self):
-        """The spacing alone lets the other calls of the minute (contacts, accounts, a poll)
-        push the window past 60: a group that is not full also waits for room in it."""
+        """Groups spaced evenly still make other calls (new contacts, accounts, a poll): a
+        group that is not full waits until every call of the minute had its even share of
+        it, and for room in the rolling window."""
         allowed = int(MINUTE.limit * const.STEADY_FLOW_WINDOW_SHARE)
-        return MINUTE.room_in(self.settings.org_id, allowed)
+        key = self.settings.org_id
+        return max(MINUTE.paced_wait(key), MINUTE.room_in(key, allowed))
 
     def _url(self, key):
         if self.settings.environment == "custom":

@@ -25,12 +25,16 @@ class MinuteLog:
         self.clock = clock
         self._lock = threading.Lock()
         self._sent = defaultdict(deque)
+        self._paced = {}  # key -> when this process's calls, spread evenly, are all behind
 
     def note(self, key):
         """A call of ``key`` is about to be sent."""
         with self._lock:
             sent = self._sent[key]
-            sent.append(self.clock())
+            now = self.clock()
+            sent.append(now)
+            interval = 60.0 / (self.limit * const.STEADY_FLOW_SHARE)
+            self._paced[key] = max(self._paced.get(key, now), now) + interval
             while len(sent) > self.limit:
                 sent.popleft()
 
@@ -43,6 +47,13 @@ class MinuteLog:
                 return default
             wait = sent[0] + 60 - self.clock() + const.XERO_WINDOW_MARGIN
         return max(1, min(default, math.ceil(wait)))
+
+    def paced_wait(self, key):
+        """Seconds until this process's calls of ``key``, each given an even share of the
+        minute (``const.STEADY_FLOW_SHARE`` of the limit), are all behind (0 now): a group
+        that made two calls (new contacts, then invoices) waits twice as long."""
+        with self._lock:
+            return max(0.0, self._paced.get(key, 0.0) - self.clock())
 
     def room_in(self, key, allowed):
         """Seconds until fewer than ``allowed`` calls of ``key`` were made within the last
