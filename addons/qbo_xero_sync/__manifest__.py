@@ -3,7 +3,7 @@
     "name": "QuickBooks Online & Xero Sync",
     "summary": "Send posted customer invoices and credit notes to QuickBooks Online or Xero, "
     "and bring their paid, voided and deleted statuses back",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Accounting/Accounting",
     "author": "qbo_xero_sync contributors",
     "website": "https://github.com/qbo-xero-sync/qbo_xero_sync",

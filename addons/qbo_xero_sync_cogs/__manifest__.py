@@ -1,7 +1,7 @@
 {
     "name": "QuickBooks Online & Xero Sync: Cost of Goods Sold",
     "summary": "Export cost of goods sold to QuickBooks Online or Xero as daily journals",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "category": "Accounting/Accounting",
     "author": "qbo_xero_sync contributors",
     "website": "https://github.com/qbo-xero-sync/qbo_xero_sync",
