@@ -52,6 +52,19 @@ class PaymentsMixin:
         )
         invoice.js_assign_outstanding_line(line.id)
 
+    def sync_with_payment_answers_lost(self):
+        """Run the cron with every answer of the payments' writes lost (the client's own
+        retries included), and the look-ups that would find what was written refused
+        (``payment_write`` / ``payment_lookup``: the test class's payment requests)."""
+        faults = [
+            self.emulator.add_fault("drop_after_write", count=10, **self.payment_write),
+            self.emulator.add_fault("status", count=10, status=503, **self.payment_lookup),
+        ]
+        self.sync()
+        with self.emulator.lock:
+            for fault in faults:
+                self.emulator.faults.remove(fault)
+
     def payment_record(self, payment):
         return payment.move_id._qxs_payment_record(self.connection)
 

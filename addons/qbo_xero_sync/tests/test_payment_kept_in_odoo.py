@@ -109,15 +109,7 @@ class KeptInOdooMixin(PaymentsMixin):
         alone = self.posted(300.0, self.accountant)
         self.settle()
         payment = self.pay(kept + alone, user=self.accountant)
-        # Every answer of this run is lost, and so are the look-ups that would find it.
-        faults = [
-            self.emulator.add_fault("drop_after_write", count=10, **self.payment_write),
-            self.emulator.add_fault("status", count=10, status=503, **self.payment_lookup),
-        ]
-        self.sync()
-        with self.emulator.lock:
-            for fault in faults:
-                self.emulator.faults.remove(fault)
+        self.sync_with_payment_answers_lost()
         rec = self.payment_record(payment)
         self.assertFalse(rec.remote_id)
         self.assertEqual(len(self.live_payments()), 1)

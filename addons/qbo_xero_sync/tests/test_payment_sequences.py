@@ -110,16 +110,7 @@ class PaymentSequencesMixin(PaymentsMixin):
         first, second = self.invoice(amounts=(100.0,)), self.invoice(amounts=(100.0,))
         self.sync()
         payment = self.pay(first + second, user=self.billing_user)
-        # Every answer of this run is lost (the client's own retries included), and so are
-        # the look-ups that would find what was written.
-        faults = [
-            self.emulator.add_fault("drop_after_write", count=10, **self.payment_write),
-            self.emulator.add_fault("status", count=10, status=503, **self.payment_lookup),
-        ]
-        self.sync()
-        with self.emulator.lock:
-            for fault in faults:
-                self.emulator.faults.remove(fault)
+        self.sync_with_payment_answers_lost()
         rec = self.payment_record(payment)
         self.assertFalse(rec.remote_id)
         self.assertEqual(len(self.live_payments()), self.copies_of_a_payment_of_two)
