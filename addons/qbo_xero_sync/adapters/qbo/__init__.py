@@ -1,13 +1,14 @@
 """QuickBooks Online adapter: translates plain document values to QuickBooks' API and back.
 
 Composed of mixins: ``client`` (SDK clients, OAuth, the request entry point, the fault
-classifier), ``mapping`` (customers, items, tax codes, accounts), ``documents`` (payloads,
-sending, voiding, look-ups by number), ``payments`` (payments and credits applied),
-``reference`` (the reference data of the mapping wizard) and ``status`` (states, change data
-capture, webhooks).
+classifier), ``calls`` (queries, writes, batches), ``mapping`` (customers, items, tax codes,
+accounts), ``documents`` (payloads, sending, voiding, look-ups by number), ``payments``
+(payments and credits applied), ``reference`` (the reference data of the mapping wizard) and
+``status`` (states, change data capture, webhooks).
 """
 
 from ..base import ProviderAdapter
+from .calls import QboCallsMixin
 from .client import QboClientMixin
 from .documents import ENTITY, QboDocumentsMixin
 from .mapping import QboMappingMixin
@@ -24,6 +25,7 @@ class QboAdapter(
     QboStatusMixin,
     QboMappingMixin,
     QboReferenceMixin,
+    QboCallsMixin,
     QboClientMixin,
     ProviderAdapter,
 ):
